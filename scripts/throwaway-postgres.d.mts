@@ -1,0 +1,3 @@
+export function startPostgres(options?: {
+  maxConnections?: number;
+}): Promise<{ url: string; stop: () => void }>;

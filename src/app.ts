@@ -1,0 +1,66 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { sql } from 'kysely';
+import type { Config } from './config.js';
+import { registerAuth } from './http/auth.js';
+import { registerErrorHandling } from './http/error-handler.js';
+import { registerNegotiation } from './http/negotiation.js';
+import { validatorCompiler } from './http/validation.js';
+import { authRoutes } from './modules/auth/auth.routes.js';
+import { cardsRoutes } from './modules/cards/cards.routes.js';
+import type { Services } from './services.js';
+
+export interface AppOptions {
+  services: Services;
+  config: Pick<Config, 'bodyLimit' | 'logLevel'>;
+  /** Pass `false` to silence logs (tests). */
+  logger?: boolean;
+}
+
+/** Builds the application: plugins, error handling, modules. Never listens. */
+export async function buildApp({ services, config, logger = true }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: logger
+      ? {
+          level: config.logLevel,
+          redact: ['req.headers.authorization', 'req.headers.cookie', 'req.body.password'],
+        }
+      : false,
+    bodyLimit: config.bodyLimit,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => crypto.randomUUID(),
+    routerOptions: { ignoreTrailingSlash: true },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  registerErrorHandling(app);
+  registerNegotiation(app);
+  registerAuth(app, services.auth);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+
+  app.get('/health', async (_request, reply) => {
+    try {
+      await sql`select 1`.execute(services.database.db);
+      return { success: true, data: { status: 'ok', database: services.database.kind }, meta: [] };
+    } catch {
+      return reply.code(503).send({
+        success: false,
+        data: { status: 'unavailable', database: services.database.kind },
+        meta: { message: 'Database unavailable.' },
+      });
+    }
+  });
+
+  await app.register(
+    async (api) => {
+      await api.register(authRoutes, { services });
+      await api.register(cardsRoutes, { services });
+    },
+    { prefix: '/api/v1' },
+  );
+
+  return app;
+}

@@ -1,0 +1,20 @@
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { DatabaseKind } from '../config.js';
+import type { Db } from './database.js';
+import { initial } from './migrations/001-initial.js';
+
+/** Migrations are code, not files on disk, so the compiled server and `tsx` find the same set. */
+function provider(kind: DatabaseKind): MigrationProvider {
+  return {
+    getMigrations: async (): Promise<Record<string, Migration>> => ({
+      '001-initial': initial(kind),
+    }),
+  };
+}
+
+export async function migrate(db: Db, kind: DatabaseKind): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: provider(kind) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,241 @@
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+/**
+ * Database tables. Money columns end in `_minor` (integer minor units); timestamps are ISO-8601
+ * UTC text; booleans are 0/1 integers so that both dialects read the same values.
+ */
+export interface ChainTable {
+  id: Generated<number>;
+  title: string;
+  created_at: string;
+}
+
+export interface LocationTable {
+  id: Generated<number>;
+  chain_id: number;
+  title: string;
+  public_title: Generated<string>;
+  short_descr: Generated<string>;
+  description: Generated<string>;
+  address: Generated<string>;
+  city: Generated<string>;
+  city_id: Generated<number>;
+  country: Generated<string>;
+  country_id: Generated<number>;
+  coordinate_lat: Generated<number>;
+  coordinate_lon: Generated<number>;
+  business_type_id: Generated<number>;
+  site: Generated<string>;
+  phone: Generated<string>;
+  email: Generated<string>;
+  zip: Generated<string>;
+  timezone_name: Generated<string>;
+  active: Generated<number>;
+  created_at: string;
+  deleted_at: string | null;
+}
+
+export interface ClientTable {
+  id: Generated<number>;
+  location_id: number;
+  phone: string;
+  name: string;
+  surname: Generated<string>;
+  patronymic: Generated<string>;
+  email: Generated<string>;
+  birth_date: Generated<string>;
+  comment: Generated<string>;
+  sex_id: Generated<number>;
+  importance_id: Generated<number>;
+  discount: Generated<number>;
+  sms_check: Generated<number>;
+  sms_not: Generated<number>;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+export interface PartnerTable {
+  id: Generated<number>;
+  name: string;
+  token_hash: string;
+  created_at: string;
+}
+
+export interface PartnerLocationTable {
+  partner_id: number;
+  location_id: number;
+}
+
+export interface UserTable {
+  id: Generated<number>;
+  login: string;
+  name: Generated<string>;
+  phone: Generated<string>;
+  email: Generated<string>;
+  avatar: Generated<string>;
+  is_approved: Generated<number>;
+  is_email_confirmed: Generated<number>;
+  password_hash: string;
+  created_at: string;
+}
+
+/**
+ * A user may hold several tokens (each login issues one, as sessions); all are stored hashed
+ * and all are revoked together when the password changes.
+ */
+export interface UserTokenTable {
+  id: Generated<number>;
+  user_id: number;
+  token_hash: string;
+  created_at: string;
+}
+
+export interface UserLocationTable {
+  user_id: number;
+  location_id: number;
+}
+
+export interface UserChainTable {
+  user_id: number;
+  chain_id: number;
+}
+
+export interface LoginFailureTable {
+  id: Generated<number>;
+  login: string;
+  created_at: string;
+}
+
+export interface CardTypeTable {
+  id: Generated<number>;
+  chain_id: number;
+  title: string;
+  created_at: string;
+  deleted_at: string | null;
+}
+
+export interface CardTypeLocationTable {
+  card_type_id: number;
+  location_id: number;
+}
+
+export interface CardTypeProgramTable {
+  card_type_id: number;
+  program_id: number;
+}
+
+export interface ProgramTable {
+  id: Generated<number>;
+  chain_id: number;
+  title: string;
+  loyalty_type_id: number;
+  value_unit_id: number;
+  item_type_id: Generated<number>;
+  value: Generated<number>;
+  service_item_type: Generated<string>;
+  good_item_type: Generated<string>;
+  expiration_timeout: Generated<number>;
+  expiration_timeout_unit: Generated<string>;
+  expiration_notification_timeout: Generated<number>;
+  history_start_date: Generated<string>;
+  params_source_type: Generated<string>;
+  sold_items_multiplicity: Generated<number>;
+  usage_limit: Generated<number>;
+  visit_multiplicity: Generated<number>;
+  created_at: string;
+  deleted_at: string | null;
+}
+
+export interface ProgramRuleTable {
+  id: Generated<number>;
+  program_id: number;
+  /** Threshold (visits, or an amount in minor units for sold/paid programs). */
+  parameter: Generated<number>;
+  /** Size: a percent or an amount, in hundredths, so 2.5 % is 250. */
+  value_hundredths: Generated<number>;
+  service_id: Generated<number>;
+}
+
+export interface ProgramLocationTable {
+  program_id: number;
+  location_id: number;
+}
+
+export interface CardTable {
+  id: Generated<number>;
+  chain_id: number;
+  card_type_id: number;
+  client_id: number | null;
+  phone: string;
+  number: string | null;
+  balance_minor: Generated<number>;
+  points: Generated<number>;
+  paid_minor: Generated<number>;
+  sold_minor: Generated<number>;
+  visits_count: Generated<number>;
+  issued_location_id: number | null;
+  created_at: string;
+  removed_at: string | null;
+}
+
+export interface TransactionTable {
+  id: Generated<number>;
+  card_id: number;
+  chain_id: number;
+  location_id: number | null;
+  type_id: number;
+  amount_minor: number;
+  title: Generated<string>;
+  partner_id: number | null;
+  user_id: number | null;
+  program_id: number | null;
+  visit_id: number | null;
+  status_id: Generated<number>;
+  created_at: string;
+}
+
+export interface IdempotencyKeyTable {
+  partner_id: number;
+  key: string;
+  fingerprint: string;
+  /** 'running' while the first request is in flight, 'done' once its answer is stored. */
+  state: string;
+  status_code: number | null;
+  body: string | null;
+  /** A running claim older than this is abandoned (its process died) and may be taken over. */
+  locked_until: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface Database {
+  chains: ChainTable;
+  locations: LocationTable;
+  clients: ClientTable;
+  partners: PartnerTable;
+  partner_locations: PartnerLocationTable;
+  users: UserTable;
+  user_tokens: UserTokenTable;
+  user_locations: UserLocationTable;
+  user_chains: UserChainTable;
+  login_failures: LoginFailureTable;
+  card_types: CardTypeTable;
+  card_type_locations: CardTypeLocationTable;
+  card_type_programs: CardTypeProgramTable;
+  programs: ProgramTable;
+  program_rules: ProgramRuleTable;
+  program_locations: ProgramLocationTable;
+  cards: CardTable;
+  transactions: TransactionTable;
+  idempotency_keys: IdempotencyKeyTable;
+}
+
+export type CardRow = Selectable<CardTable>;
+export type NewCard = Insertable<CardTable>;
+export type ProgramRow = Selectable<ProgramTable>;
+export type RuleRow = Selectable<ProgramRuleTable>;
+export type LocationRow = Selectable<LocationTable>;
+export type ClientRow = Selectable<ClientTable>;
+export type UserRow = Selectable<UserTable>;
+export type TransactionRow = Selectable<TransactionTable>;

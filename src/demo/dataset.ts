@@ -1,0 +1,135 @@
+import type { DatabaseHandle } from '../db/database.js';
+import { nowIso } from '../lib/time.js';
+import { SetupService } from '../modules/setup/setup.service.js';
+
+/** SPEC §5: the demo dataset, built from the docs' own examples. Fixed tokens exist only here. */
+export const DEMO = {
+  partnerToken: 'demo-partner-token',
+  userToken: 'demo-user-token',
+  login: 'testuser@alteg.io',
+  password: 'demo-password',
+  phone: '13155550175',
+  chainId: 145071,
+  locationId: 12345,
+  clientId: 55555,
+  cardId: 9210520,
+  otherChainId: 200000,
+  otherLocationId: 20001,
+  otherCardId: 9300001,
+} as const;
+
+export async function loadDemo(database: DatabaseHandle): Promise<void> {
+  const setup = new SetupService(database.db);
+  const existing = await database.db
+    .selectFrom('chains')
+    .select('id')
+    .where('id', '=', DEMO.chainId)
+    .executeTakeFirst();
+  if (existing) return;
+
+  await setup.createChain('Dough chain1.', DEMO.chainId);
+  await setup.createLocation(DEMO.chainId, 'Demo location', DEMO.locationId);
+  await setup.createChain('Other chain', DEMO.otherChainId);
+  await setup.createLocation(DEMO.otherChainId, 'Other location', DEMO.otherLocationId);
+
+  const partner = await setup.createPartner('Demo partner', { token: DEMO.partnerToken });
+  await setup.connectPartner(partner.id, DEMO.locationId);
+  await setup.connectPartner(partner.id, DEMO.otherLocationId);
+  await setup.createUser({
+    login: DEMO.login,
+    password: DEMO.password,
+    name: 'Test User',
+    phone: DEMO.phone,
+    email: DEMO.login,
+    locationIds: [DEMO.locationId],
+    chainIds: [DEMO.chainId],
+    token: DEMO.userToken,
+  });
+
+  await setup.createProgram({
+    id: 18005,
+    chainId: DEMO.chainId,
+    title: '5+2',
+    loyaltyTypeId: 13,
+    itemTypeId: 3,
+    valueUnitId: 1,
+    value: 0,
+    rules: [
+      { id: 72803, parameter: 0, value: 20 },
+      { id: 72804, parameter: 0, value: 10 },
+      { id: 72805, parameter: 0, value: 100 },
+    ],
+    locationIds: [DEMO.locationId],
+  });
+  await setup.createCardType({
+    id: 10992,
+    chainId: DEMO.chainId,
+    title: 'Cashback',
+    locationIds: [DEMO.locationId],
+    programIds: [18005],
+  });
+  await setup.createCardType({
+    id: 8230,
+    chainId: DEMO.chainId,
+    title: 'Referral program',
+    locationIds: [DEMO.locationId],
+  });
+  await setup.createCardType({
+    id: 30001,
+    chainId: DEMO.otherChainId,
+    title: 'Other card',
+    locationIds: [DEMO.otherLocationId],
+  });
+  await setup.createClient(DEMO.locationId, DEMO.phone, 'Demo client', DEMO.clientId);
+  const otherClient = await setup.createClient(DEMO.otherLocationId, DEMO.phone, 'Demo client');
+
+  // The demo card starts with balance 100 as an opening manual top-up, so the balance equals
+  // the sum of its ledger rows like every other card.
+  const now = nowIso();
+  await database.db.transaction().execute(async (trx) => {
+    // One insert per card: SQLite has no DEFAULT inside a multi-row VALUES list.
+    await trx
+      .insertInto('cards')
+      .values({
+        id: DEMO.cardId,
+        chain_id: DEMO.chainId,
+        card_type_id: 10992,
+        client_id: DEMO.clientId,
+        phone: DEMO.phone,
+        number: '14507109210520',
+        balance_minor: 10000,
+        paid_minor: 100000,
+        sold_minor: 100000,
+        visits_count: 1,
+        issued_location_id: DEMO.locationId,
+        created_at: now,
+      })
+      .execute();
+    await trx
+      .insertInto('cards')
+      .values({
+        id: DEMO.otherCardId,
+        chain_id: DEMO.otherChainId,
+        card_type_id: 30001,
+        client_id: otherClient,
+        phone: DEMO.phone,
+        number: '20000009300001',
+        issued_location_id: DEMO.otherLocationId,
+        created_at: now,
+      })
+      .execute();
+    await trx
+      .insertInto('transactions')
+      .values({
+        card_id: DEMO.cardId,
+        chain_id: DEMO.chainId,
+        location_id: DEMO.locationId,
+        type_id: 5,
+        amount_minor: 10000,
+        title: 'Opening balance',
+        created_at: now,
+      })
+      .execute();
+  });
+  await setup.resetSequences(database.kind);
+}

@@ -1,0 +1,42 @@
+import type { FastifyInstance } from 'fastify';
+import type {
+  AccessRule,
+  AuthContext,
+  AuthScheme,
+  AuthService,
+  Scope,
+} from '../modules/auth/auth.service.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Every route under /api/v1 declares its scheme; routes without one are public. */
+    auth?: AuthScheme;
+    access?: AccessRule;
+  }
+  interface FastifyRequest {
+    auth: AuthContext;
+    scope: Scope;
+  }
+}
+
+/**
+ * Authentication and the declared access rule run before the body is validated, so a caller
+ * without rights learns nothing from validation messages.
+ */
+export function registerAuth(app: FastifyInstance, auth: AuthService): void {
+  app.decorateRequest('auth', null as unknown as AuthContext);
+  app.decorateRequest('scope', null as unknown as Scope);
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api/v1/') && !route.config?.auth) {
+      throw new Error(`route ${route.method} ${route.url} declares no auth scheme`);
+    }
+  });
+  app.addHook('onRequest', async (request) => {
+    const config = request.routeOptions.config;
+    if (!config.auth) return;
+    request.auth = await auth.authenticate(request.headers.authorization, config.auth);
+    request.scope = config.access
+      ? await auth.check(request.auth, config.access, request.params as Record<string, unknown>)
+      : {};
+  });
+}

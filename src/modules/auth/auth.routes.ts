@@ -1,0 +1,76 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { single } from '../../http/envelope.js';
+import { ErrorEnvelope, SingleEnvelope } from '../../http/schemas.js';
+import { formatPhone } from '../../lib/phone.js';
+import type { Services } from '../../services.js';
+
+export const AuthBody = Type.Object(
+  {
+    login: Type.String({ minLength: 1, maxLength: 255, description: 'Phone (+13155550175) or email' }),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+  },
+  { $id: 'AuthBody' },
+);
+
+export const AuthUserSchema = Type.Object(
+  {
+    id: Type.Integer(),
+    user_token: Type.String(),
+    name: Type.String(),
+    phone: Type.String(),
+    login: Type.String(),
+    email: Type.String(),
+    avatar: Type.String(),
+    is_approved: Type.Boolean(),
+    is_email_confirmed: Type.Boolean(),
+  },
+  { $id: 'AuthUser', title: 'AuthUser' },
+);
+
+export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
+  app.post(
+    '/auth',
+    {
+      config: { auth: 'partner' },
+      schema: {
+        operationId: 'authorize_user',
+        summary: 'Authorize User',
+        description:
+          'Exchanges login and password for a user token (Decision: requires the partner token). ' +
+          'A wrong login and a wrong password get the same 401; 5 failures for one login within 15 minutes ' +
+          'answer 429 with Retry-After. Each login issues a new token; changing the password revokes them all.',
+        tags: ['Authentication B2B'],
+        security: [{ BearerPartner: [] }],
+        body: AuthBody,
+        response: {
+          201: SingleEnvelope(AuthUserSchema),
+          ...Object.fromEntries([400, 401, 406, 409, 415, 422, 429, 503].map((c) => [c, ErrorEnvelope])),
+        },
+      },
+    },
+    (request, reply) =>
+      services.writes.run(
+        request,
+        reply,
+        async () => {
+          const { user, token } = await services.auth.login(request.body.login, request.body.password);
+          return {
+            status: 201,
+            body: single({
+              id: user.id,
+              user_token: token,
+              name: user.name,
+              phone: formatPhone(user.phone),
+              login: user.login,
+              email: user.email,
+              avatar: user.avatar,
+              is_approved: user.is_approved === 1,
+              is_email_confirmed: user.is_email_confirmed === 1,
+            }),
+          };
+        },
+        { transaction: false },
+      ),
+  );
+};

@@ -1,0 +1,162 @@
+import type { Db } from '../../db/database.js';
+import type { UserRow } from '../../db/schema.js';
+import { AppError } from '../../errors.js';
+import {
+  hashPassword,
+  hashToken,
+  newToken,
+  sameHash,
+  verifyPassword,
+  DUMMY_PASSWORD_HASH,
+} from '../../lib/secrets.js';
+import { isoPlusSeconds, nowIso } from '../../lib/time.js';
+import { AuthRepository } from './auth.repository.js';
+
+export type AuthScheme = 'partner' | 'partnerUser';
+
+export interface AuthContext {
+  partnerId: number;
+  user: UserRow | null;
+}
+
+/** What a route may require beyond authentication, naming the path parameter that carries the id. */
+export type AccessRule =
+  | { location: string }
+  | { chain: string }
+  /** The partner must reach the chain; no user grant needed (op 3, op 6). */
+  | { partnerChain: string };
+
+export interface Scope {
+  location?: { id: number; chain_id: number };
+  chain?: { id: number; title: string };
+}
+
+/**
+ * SPEC §1: `Bearer <partner>` or `Bearer <partner>, User <user>`; keywords in any case, any
+ * spaces around the comma, none needed after it.
+ */
+const HEADER = /^\s*bearer\s+([^\s,]+)\s*(?:,\s*user\s+([^\s,]+))?\s*$/i;
+
+export function parseAuthorization(
+  header: string | undefined,
+): { partner: string; user: string | null } | null {
+  if (!header) return null;
+  const m = HEADER.exec(header);
+  if (!m?.[1]) return null;
+  return { partner: m[1], user: m[2] ?? null };
+}
+
+export const LOGIN_WINDOW_SECONDS = 15 * 60;
+export const LOGIN_MAX_FAILURES = 5;
+
+export class AuthService {
+  private readonly repo: AuthRepository;
+
+  constructor(db: Db) {
+    this.repo = new AuthRepository(db);
+  }
+
+  async authenticate(header: string | undefined, scheme: AuthScheme): Promise<AuthContext> {
+    const parsed = parseAuthorization(header);
+    if (!parsed) throw AppError.unauthorized();
+    if (scheme === 'partnerUser' && !parsed.user) throw AppError.unauthorized();
+    const partnerHash = hashToken(parsed.partner);
+    const partner = await this.repo.findPartnerByTokenHash(partnerHash);
+    if (!partner || !sameHash(partner.token_hash, partnerHash)) throw AppError.unauthorized();
+    let user: UserRow | null = null;
+    // A user part is checked whenever it is sent, even on partner-only routes.
+    if (parsed.user) {
+      const userHash = hashToken(parsed.user);
+      const found = await this.repo.findUserByTokenHash(userHash);
+      if (!found || !sameHash(found.token_hash, userHash)) throw AppError.unauthorized();
+      const { token_hash: _hash, ...row } = found;
+      user = row;
+    }
+    return { partnerId: partner.id, user };
+  }
+
+  /** The one access check routes declare (SPEC §2). Unknown and foreign scopes are alike: 403. */
+  async check(auth: AuthContext, rule: AccessRule, params: Record<string, unknown>): Promise<Scope> {
+    const idOf = (name: string): number => {
+      const raw = params[name];
+      const value = typeof raw === 'string' && /^[1-9]\d{0,14}$/.test(raw) ? Number(raw) : NaN;
+      if (!Number.isSafeInteger(value)) throw AppError.forbidden();
+      return value;
+    };
+    if ('location' in rule) {
+      return { location: await this.requireLocation(auth, idOf(rule.location)) };
+    }
+    if ('chain' in rule) {
+      return { chain: await this.requireChain(auth, idOf(rule.chain), true) };
+    }
+    return { chain: await this.requireChain(auth, idOf(rule.partnerChain), false) };
+  }
+
+  async requireLocation(auth: AuthContext, locationId: number): Promise<{ id: number; chain_id: number }> {
+    const row = await this.repo.locationAccess(locationId, auth.partnerId, auth.user?.id ?? null);
+    if (!row || !row.partner_ok || !row.user_ok) throw AppError.forbidden();
+    return { id: row.id, chain_id: row.chain_id };
+  }
+
+  /** Whether the partner reaches this location (an entity elsewhere is answered as not found). */
+  async partnerReachesLocation(auth: AuthContext, locationId: number): Promise<boolean> {
+    const row = await this.repo.locationAccess(locationId, auth.partnerId, auth.user?.id ?? null);
+    return Boolean(row?.partner_ok);
+  }
+
+  async requireChain(
+    auth: AuthContext,
+    chainId: number,
+    userGrant: boolean,
+  ): Promise<{ id: number; title: string }> {
+    const row = await this.repo.chainAccess(chainId, auth.partnerId, auth.user?.id ?? null);
+    if (!row || !row.partner_ok || (userGrant && !row.user_ok)) throw AppError.forbidden();
+    return { id: row.id, title: row.title };
+  }
+
+  /** A1: exchanges login and password for the user's token. Throttled per login, in the database. */
+  async login(login: string, password: string): Promise<{ user: UserRow; token: string }> {
+    const key = login.trim().toLowerCase();
+    const windowStart = isoPlusSeconds(-LOGIN_WINDOW_SECONDS);
+    const failures = await this.repo.recentFailures(key, windowStart);
+    if (failures.length >= LOGIN_MAX_FAILURES) {
+      const oldest = Date.parse(failures[failures.length - LOGIN_MAX_FAILURES] ?? failures[0] ?? nowIso());
+      const retryAfter = Math.max(1, Math.ceil((oldest + LOGIN_WINDOW_SECONDS * 1000 - Date.now()) / 1000));
+      throw new AppError(
+        'too_many_requests',
+        `Too many failed login attempts. Retry in ${retryAfter} seconds.`,
+        undefined,
+        retryAfter,
+      );
+    }
+    const digits = /^\+?[\d\s\-()]{7,}$/.test(key) ? key.replace(/\D/g, '') : null;
+    const user = await this.repo.findUserByLogin(key, digits);
+    // Verify against a dummy hash for unknown logins so both failures take the same time.
+    const ok = await verifyPassword(password, user?.password_hash ?? DUMMY_PASSWORD_HASH);
+    if (!user || !ok) {
+      await this.repo.recordFailure(key, nowIso());
+      await this.repo.clearFailures(key, windowStart);
+      throw new AppError('unauthorized', 'Incorrect login or password.');
+    }
+    await this.repo.clearFailures(key);
+    return { user, token: await this.issueUserToken(user.id) };
+  }
+
+  /** A new token for the user, next to the ones it has; returned once, stored hashed. */
+  async issueUserToken(userId: number): Promise<string> {
+    const token = newToken();
+    await this.repo.addUserToken(userId, hashToken(token));
+    return token;
+  }
+
+  /** Revokes every token of the user and issues one new one (password change, or on request). */
+  async rotateUserToken(userId: number): Promise<string> {
+    await this.repo.revokeUserTokens(userId);
+    return this.issueUserToken(userId);
+  }
+
+  async changePassword(userId: number, password: string): Promise<string> {
+    await this.repo.setPassword(userId, await hashPassword(password));
+    return this.rotateUserToken(userId);
+  }
+}

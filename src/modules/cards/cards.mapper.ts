@@ -1,0 +1,120 @@
+import type { CardRow } from '../../db/schema.js';
+import { loyaltyTypeById } from '../../lib/loyalty-types.js';
+import { toMajor } from '../../lib/money.js';
+import type { ProgramWithRules } from '../programs/programs.repository.js';
+import type { CardBalanceWire, CardTypeWire, LoyaltyCardWire, ProgramWire } from './cards.schemas.js';
+
+/** The one place rows become wire objects for the card operations. */
+
+export interface CardWithRefs extends CardRow {
+  type_title: string;
+  chain_title: string;
+}
+
+export function toProgramWire({ program, rules }: ProgramWithRules): ProgramWire {
+  const { id, title, is_discount, is_cashback, is_static, is_accumulative } = loyaltyTypeById(
+    program.loyalty_type_id,
+  );
+  return {
+    id: program.id,
+    title: program.title,
+    value: program.value,
+    loyalty_type_id: program.loyalty_type_id,
+    item_type_id: program.item_type_id,
+    value_unit_id: program.value_unit_id,
+    group_id: program.chain_id,
+    loyalty_type: { id, title, is_discount, is_cashback, is_static, is_accumulative },
+    rules: rules.map((rule) => ({
+      id: rule.id,
+      loyalty_program_id: rule.program_id,
+      loyalty_type_id: program.loyalty_type_id,
+      value: rule.value_hundredths / 100,
+      parameter: rule.parameter,
+    })),
+  };
+}
+
+export function toCardWire(card: CardWithRefs, programs: ProgramWithRules[]): LoyaltyCardWire {
+  return {
+    id: card.id,
+    balance: toMajor(card.balance_minor),
+    points: card.points,
+    paid_amount: toMajor(card.paid_minor),
+    sold_amount: toMajor(card.sold_minor),
+    visits_count: card.visits_count,
+    number: card.number ?? '',
+    type_id: card.card_type_id,
+    salon_group_id: card.chain_id,
+    type: { id: card.card_type_id, title: card.type_title, salon_group_id: card.chain_id },
+    salon_group: { id: card.chain_id, title: card.chain_title },
+    programs: programs.map(toProgramWire),
+  };
+}
+
+export function toCardTypeWire(type: {
+  id: number;
+  title: string;
+  chain_id: number;
+  chain_title: string;
+}): CardTypeWire {
+  return {
+    id: type.id,
+    title: type.title,
+    salon_group_id: type.chain_id,
+    salon_group: { id: type.chain_id, title: type.chain_title },
+  };
+}
+
+/**
+ * SPEC §3: the largest discount the card earns now from the discount programs (types 1–4) of
+ * its type. A static program gives its value (its rule's value when it has one); a cumulative
+ * one the value of the highest rule whose threshold the card has reached — visits, or the
+ * sold/paid amount in whole currency units. Percent programs feed the first figure, fixed
+ * amounts the second.
+ */
+export function maxDiscounts(
+  card: CardRow,
+  programs: ProgramWithRules[],
+): { percent: number; amount: number } {
+  let percent = 0;
+  let amount = 0;
+  for (const { program, rules } of programs) {
+    if (program.loyalty_type_id < 1 || program.loyalty_type_id > 4) continue;
+    const type = loyaltyTypeById(program.loyalty_type_id);
+    let value: number;
+    if (type.is_static) {
+      value = rules[0] ? rules[0].value_hundredths / 100 : program.value;
+    } else {
+      const reached =
+        type.basis === 'visits'
+          ? card.visits_count
+          : type.basis === 'sold'
+            ? toMajor(card.sold_minor)
+            : toMajor(card.paid_minor);
+      value = Math.max(
+        0,
+        ...rules.filter((r) => r.parameter <= reached).map((r) => r.value_hundredths / 100),
+      );
+    }
+    if (program.value_unit_id === 1) percent = Math.max(percent, value);
+    else amount = Math.max(amount, value);
+  }
+  return { percent, amount };
+}
+
+export function toBalanceWire(card: CardRow, programs: ProgramWithRules[]): CardBalanceWire {
+  const { percent, amount } = maxDiscounts(card, programs);
+  return {
+    id: card.id,
+    balance: toMajor(card.balance_minor),
+    points: card.points,
+    paid_amount: toMajor(card.paid_minor),
+    sold_amount: toMajor(card.sold_minor),
+    visits_count: card.visits_count,
+    number: card.number ?? '',
+    type_id: card.card_type_id,
+    salon_group_id: card.chain_id,
+    max_discount_percent: percent,
+    max_discount_amount: amount,
+  };
+}

@@ -1,0 +1,190 @@
+import { sql } from 'kysely';
+import type { Executor } from '../../db/database.js';
+import type { CardRow } from '../../db/schema.js';
+import { nowIso } from '../../lib/time.js';
+import type { CardWithRefs } from './cards.mapper.js';
+
+/** SQL for cards, card types and the manual-transaction ledger. No business rules here. */
+export class CardsRepository {
+  constructor(private readonly db: Executor) {}
+
+  private liveCards() {
+    return this.db
+      .selectFrom('cards as c')
+      .innerJoin('card_types as t', 't.id', 'c.card_type_id')
+      .innerJoin('chains as ch', 'ch.id', 'c.chain_id')
+      .selectAll('c')
+      .select(['t.title as type_title', 'ch.title as chain_title'])
+      .where('c.removed_at', 'is', null);
+  }
+
+  cardsByPhone(chainId: number, phone: string): Promise<CardWithRefs[]> {
+    return this.liveCards()
+      .where('c.chain_id', '=', chainId)
+      .where('c.phone', '=', phone)
+      .orderBy('c.id')
+      .execute();
+  }
+
+  cardById(chainId: number, cardId: number): Promise<CardWithRefs | undefined> {
+    return this.liveCards().where('c.chain_id', '=', chainId).where('c.id', '=', cardId).executeTakeFirst();
+  }
+
+  liveCardExists(chainId: number, cardId: number) {
+    return this.db
+      .selectFrom('cards')
+      .select('id')
+      .where('id', '=', cardId)
+      .where('chain_id', '=', chainId)
+      .where('removed_at', 'is', null)
+      .executeTakeFirst();
+  }
+
+  client(clientId: number) {
+    return this.db
+      .selectFrom('clients as cl')
+      .innerJoin('locations as l', 'l.id', 'cl.location_id')
+      .select(['cl.id', 'cl.phone', 'cl.location_id', 'l.chain_id'])
+      .where('cl.id', '=', clientId)
+      .where('cl.deleted_at', 'is', null)
+      .executeTakeFirst();
+  }
+
+  clientAtLocation(locationId: number, phone: string) {
+    return this.db
+      .selectFrom('clients')
+      .select(['id'])
+      .where('location_id', '=', locationId)
+      .where('phone', '=', phone)
+      .where('deleted_at', 'is', null)
+      .orderBy('id')
+      .executeTakeFirst();
+  }
+
+  async createClient(locationId: number, phone: string): Promise<number> {
+    const now = nowIso();
+    const row = await this.db
+      .insertInto('clients')
+      .values({ location_id: locationId, phone, name: '', created_at: now, updated_at: now })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  /** Card types of a chain, optionally only those issuable at a location. */
+  cardTypes(chainId: number, issuableAt: number | null) {
+    let query = this.db
+      .selectFrom('card_types as t')
+      .innerJoin('chains as ch', 'ch.id', 't.chain_id')
+      .select(['t.id', 't.title', 't.chain_id', 'ch.title as chain_title'])
+      .where('t.chain_id', '=', chainId)
+      .where('t.deleted_at', 'is', null);
+    if (issuableAt !== null) {
+      query = query.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('card_type_locations as tl')
+            .select('tl.card_type_id')
+            .whereRef('tl.card_type_id', '=', 't.id')
+            .where('tl.location_id', '=', issuableAt),
+        ),
+      );
+    }
+    return query.orderBy('t.id').execute();
+  }
+
+  async typesHeldByPhone(chainId: number, phone: string): Promise<Set<number>> {
+    const rows = await this.db
+      .selectFrom('cards')
+      .select('card_type_id')
+      .where('chain_id', '=', chainId)
+      .where('phone', '=', phone)
+      .where('removed_at', 'is', null)
+      .execute();
+    return new Set(rows.map((r) => r.card_type_id));
+  }
+
+  liveCardOfType(typeId: number, phone: string) {
+    return this.db
+      .selectFrom('cards')
+      .select('id')
+      .where('card_type_id', '=', typeId)
+      .where('phone', '=', phone)
+      .where('removed_at', 'is', null)
+      .executeTakeFirst();
+  }
+
+  liveCardWithNumber(chainId: number, number: string) {
+    return this.db
+      .selectFrom('cards')
+      .select('id')
+      .where('chain_id', '=', chainId)
+      .where('number', '=', number)
+      .where('removed_at', 'is', null)
+      .executeTakeFirst();
+  }
+
+  async insertCard(values: {
+    chain_id: number;
+    card_type_id: number;
+    client_id: number;
+    phone: string;
+    number: string | null;
+    issued_location_id: number;
+  }): Promise<number> {
+    const row = await this.db
+      .insertInto('cards')
+      .values({ ...values, created_at: nowIso() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  setNumber(cardId: number, number: string) {
+    return this.db.updateTable('cards').set({ number }).where('id', '=', cardId).execute();
+  }
+
+  async remove(chainId: number, cardId: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('cards')
+      .set({ removed_at: nowIso() })
+      .where('id', '=', cardId)
+      .where('chain_id', '=', chainId)
+      .where('removed_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /**
+   * The balance change, guarded in the same statement: a withdrawal that would go below zero
+   * matches no row. No read-then-write, so concurrent writers cannot lose an update.
+   */
+  applyDelta(chainId: number, cardId: number, delta: number): Promise<CardRow | undefined> {
+    return this.db
+      .updateTable('cards')
+      .set({ balance_minor: sql<number>`balance_minor + ${delta}` })
+      .where('id', '=', cardId)
+      .where('chain_id', '=', chainId)
+      .where('removed_at', 'is', null)
+      .where(sql<boolean>`balance_minor + ${delta} >= 0`)
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  insertTransaction(values: {
+    card_id: number;
+    chain_id: number;
+    location_id: number | null;
+    type_id: number;
+    amount_minor: number;
+    title: string;
+    partner_id: number;
+    user_id: number | null;
+  }) {
+    return this.db
+      .insertInto('transactions')
+      .values({ ...values, created_at: nowIso() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+  }
+}

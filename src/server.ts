@@ -1,0 +1,48 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import { createDatabase, type DatabaseHandle } from './db/database.js';
+import { migrate } from './db/migrator.js';
+import { createServices } from './services.js';
+
+/**
+ * Runs the server for a validated config: database → migrations → (prepare) → listen, with
+ * graceful shutdown on SIGTERM/SIGINT (in-flight requests finish, then the database closes).
+ */
+export async function runServer(
+  config: Config,
+  prepare?: (database: DatabaseHandle) => Promise<void>,
+): Promise<{ app: FastifyInstance; address: string }> {
+  const database = createDatabase(config.databaseUrl);
+  await migrate(database.db, database.kind);
+  if (prepare) await prepare(database);
+  const services = createServices(database);
+  const app = await buildApp({ services, config });
+  const purge = setInterval(
+    () => void services.idempotency.purgeExpired().catch(() => undefined),
+    10 * 60_000,
+  );
+  purge.unref();
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    clearInterval(purge);
+    await app.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  const address = await app.listen({ port: config.port, host: config.host });
+  return { app, address };
+}
+
+/** Loads the config or stops the process with a one-line message naming the variable. */
+export function exitOnError(error: unknown): never {
+  process.stderr.write(`${(error as Error).message}\n`);
+  process.exit((error as Error).name === 'ConfigError' ? 2 : 1);
+}

@@ -1,0 +1,60 @@
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import type { DatabaseKind } from '../../src/config.js';
+import type { DatabaseHandle } from '../../src/db/database.js';
+import { DEMO, loadDemo } from '../../src/demo/dataset.js';
+import { createServices, type Services } from '../../src/services.js';
+import { DIALECTS, freshDatabase, openMigrated, type TestDatabase } from './databases.js';
+import { Factory } from './factory.js';
+
+export { DEMO };
+
+export const DEMO_AUTH = `Bearer ${DEMO.partnerToken}, User ${DEMO.userToken}`;
+export const DEMO_PARTNER = `Bearer ${DEMO.partnerToken}`;
+
+export interface TestContext {
+  kind: DatabaseKind;
+  url: string;
+  app: FastifyInstance;
+  services: Services;
+  database: DatabaseHandle;
+  factory: Factory;
+  /** `inject` with JSON parsing of the answer. */
+  request(options: InjectOptions): Promise<LightMyRequestResponse & { body: string; json: () => any }>;
+}
+
+/**
+ * Runs `suite` once per dialect against a real app (in-process, driven with `inject`) on a
+ * fresh, migrated database loaded with the demo dataset.
+ */
+export function describeEachDialect(name: string, suite: (ctx: TestContext) => void): void {
+  for (const kind of DIALECTS) {
+    describe(`${name} [${kind}]`, () => {
+      const ctx = {} as TestContext;
+      let db: TestDatabase;
+      beforeAll(async () => {
+        db = await freshDatabase(kind);
+        ctx.kind = kind;
+        ctx.url = db.url;
+        ctx.database = await openMigrated(db.url);
+        await loadDemo(ctx.database);
+        ctx.services = createServices(ctx.database);
+        ctx.app = await buildApp({
+          services: ctx.services,
+          config: { bodyLimit: 65536, logLevel: 'silent' },
+          logger: false,
+        });
+        await ctx.app.ready();
+        ctx.factory = new Factory(ctx.database);
+        ctx.request = (options) => ctx.app.inject(options) as never;
+      });
+      afterAll(async () => {
+        await ctx.app?.close();
+        await ctx.database?.close();
+        await db?.drop();
+      });
+      suite(ctx);
+    });
+  }
+}
