@@ -1,0 +1,293 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config.js';
+import { createDatabase, type DatabaseHandle } from '../db/database.js';
+import { migrate } from '../db/migrator.js';
+import { AppError } from '../errors.js';
+import { LOYALTY_TYPE_CODES, loyaltyTypeByCode } from '../lib/loyalty-types.js';
+import { PhoneFormatError } from '../lib/phone.js';
+import { createServices, type Services } from '../services.js';
+
+/**
+ * `npm run admin -- <command> [--option value …]`: sets up tenancy and catalogue on the
+ * configured database (SQLite or PostgreSQL) through the same services the HTTP API uses.
+ */
+class UsageError extends Error {}
+
+type Values = Record<string, string | string[] | boolean | undefined>;
+
+interface Command {
+  summary: string;
+  options: Record<string, { multiple?: boolean; required?: boolean; description: string }>;
+  run(services: Services, values: Values, database: DatabaseHandle): Promise<unknown>;
+}
+
+function text(values: Values, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`--${name} is required`);
+  return value.trim();
+}
+
+function optionalText(values: Values, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function id(values: Values, name: string): number {
+  const raw = text(values, name);
+  if (!/^[1-9]\d{0,9}$/.test(raw)) throw new UsageError(`--${name} must be a positive integer, got "${raw}"`);
+  return Number(raw);
+}
+
+function ids(values: Values, name: string): number[] {
+  const raw = values[name];
+  const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : [];
+  return list
+    .flatMap((item) => item.split(','))
+    .map((item) => {
+      if (!/^[1-9]\d{0,9}$/.test(item.trim()))
+        throw new UsageError(`--${name} must be positive integers, got "${item}"`);
+      return Number(item.trim());
+    });
+}
+
+function rules(values: Values): { parameter: number; value: number }[] {
+  const raw = values.rule;
+  const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : [];
+  return list.map((item) => {
+    const m = /^(\d+):(\d+(?:\.\d{1,2})?)$/.exec(item.trim());
+    if (!m) throw new UsageError(`--rule must be parameter:value (e.g. 3:10 or 0:2.5), got "${item}"`);
+    return { parameter: Number(m[1]), value: Number(m[2]) };
+  });
+}
+
+const many = (description: string) => ({ multiple: true, description });
+const req = (description: string) => ({ required: true, description });
+const opt = (description: string) => ({ description });
+
+const commands: Record<string, Command> = {
+  'chain:create': {
+    summary: 'create a chain',
+    options: { title: req('chain title') },
+    run: async (s, v) => ({ id: await s.setup.createChain(text(v, 'title')) }),
+  },
+  'chain:list': { summary: 'list chains', options: {}, run: (s) => s.setup.list('chains') },
+  'location:create': {
+    summary: 'create a location in a chain',
+    options: { chain: req('chain id'), title: req('location title') },
+    run: async (s, v) => ({ id: await s.setup.createLocation(id(v, 'chain'), text(v, 'title')) }),
+  },
+  'location:list': { summary: 'list locations', options: {}, run: (s) => s.setup.list('locations') },
+  'partner:create': {
+    summary: 'create a partner; prints its token once',
+    options: { name: req('partner name'), location: many('connect to this location (repeatable)') },
+    run: async (s, v) => {
+      const locations = ids(v, 'location');
+      const partner = await s.setup.createPartner(text(v, 'name'));
+      for (const locationId of locations) await s.setup.connectPartner(partner.id, locationId);
+      return { id: partner.id, token: partner.token, note: 'the token is shown only now' };
+    },
+  },
+  'partner:list': { summary: 'list partners', options: {}, run: (s) => s.setup.list('partners') },
+  'partner:connect': {
+    summary: 'connect a partner to a location',
+    options: { partner: req('partner id'), location: req('location id') },
+    run: async (s, v) => {
+      await s.setup.connectPartner(id(v, 'partner'), id(v, 'location'));
+      return { connected: true };
+    },
+  },
+  'partner:rotate-token': {
+    summary: "replace a partner's token; prints the new one once",
+    options: { partner: req('partner id') },
+    run: async (s, v) => ({ token: await s.setup.rotatePartnerToken(id(v, 'partner')) }),
+  },
+  'user:create': {
+    summary: 'create a user; prints its token once',
+    options: {
+      login: req('email or phone'),
+      password: req('password'),
+      name: opt('name'),
+      phone: opt('phone'),
+      email: opt('email'),
+      location: many('grant this location (repeatable)'),
+      chain: many('grant this chain (repeatable)'),
+    },
+    run: async (s, v) => {
+      const password = text(v, 'password');
+      if (password.length < 8) throw new UsageError('--password must have at least 8 characters');
+      const user = await s.setup.createUser({
+        login: text(v, 'login'),
+        password,
+        name: optionalText(v, 'name'),
+        phone: optionalText(v, 'phone'),
+        email: optionalText(v, 'email'),
+        locationIds: ids(v, 'location'),
+        chainIds: ids(v, 'chain'),
+      });
+      return { id: user.id, token: user.token, note: 'the token is shown only now' };
+    },
+  },
+  'user:list': { summary: 'list users', options: {}, run: (s) => s.setup.list('users') },
+  'user:grant': {
+    summary: 'grant a user a location and/or a chain',
+    options: { user: req('user id'), location: opt('location id'), chain: opt('chain id') },
+    run: async (s, v) => {
+      const locationId = v.location ? id(v, 'location') : undefined;
+      const chainId = v.chain ? id(v, 'chain') : undefined;
+      if (!locationId && !chainId) throw new UsageError('give --location and/or --chain');
+      await s.setup.grantUser(id(v, 'user'), { locationId, chainId });
+      return { granted: true };
+    },
+  },
+  'user:set-password': {
+    summary: "change a user's password (revokes its tokens; prints the new token once)",
+    options: { user: req('user id'), password: req('new password') },
+    run: async (s, v) => {
+      const password = text(v, 'password');
+      if (password.length < 8) throw new UsageError('--password must have at least 8 characters');
+      return { token: await s.auth.changePassword(id(v, 'user'), password) };
+    },
+  },
+  'user:rotate-token': {
+    summary: "revoke a user's tokens and issue a new one (printed once)",
+    options: { user: req('user id') },
+    run: async (s, v) => ({ token: await s.auth.rotateUserToken(id(v, 'user')) }),
+  },
+  'client:create': {
+    summary: 'create a client at a location',
+    options: { location: req('location id'), phone: req('phone'), name: req('name') },
+    run: async (s, v) => ({
+      id: await s.setup.createClient(id(v, 'location'), text(v, 'phone'), text(v, 'name')),
+    }),
+  },
+  'client:list': { summary: 'list clients', options: {}, run: (s) => s.setup.list('clients') },
+  'card-type:create': {
+    summary: 'create a card type in a chain',
+    options: {
+      chain: req('chain id'),
+      title: req('title'),
+      location: many('issuable at this location (repeatable)'),
+      program: many('linked program (repeatable)'),
+    },
+    run: async (s, v) => ({
+      id: await s.setup.createCardType({
+        chainId: id(v, 'chain'),
+        title: text(v, 'title'),
+        locationIds: ids(v, 'location'),
+        programIds: ids(v, 'program'),
+      }),
+    }),
+  },
+  'card-type:list': { summary: 'list card types', options: {}, run: (s) => s.setup.list('card_types') },
+  'program:create': {
+    summary: 'create a loyalty program (promotion) in a chain',
+    options: {
+      chain: req('chain id'),
+      title: req('title'),
+      type: req(`loyalty type: 1-13 or one of ${LOYALTY_TYPE_CODES.join(', ')}`),
+      unit: opt('percent (default) or amount'),
+      'item-type': opt('item_type_id (default 0)'),
+      rule: many('rule parameter:value, e.g. 3:10 (repeatable)'),
+      location: many('active at this location (repeatable)'),
+      'card-type': many('linked card type (repeatable)'),
+    },
+    run: async (s, v) => {
+      const type = text(v, 'type');
+      const loyaltyTypeId = /^\d+$/.test(type) ? Number(type) : loyaltyTypeByCode(type)?.id;
+      if (!loyaltyTypeId || loyaltyTypeId < 1 || loyaltyTypeId > 13) {
+        throw new UsageError(`--type must be 1-13 or one of ${LOYALTY_TYPE_CODES.join(', ')}`);
+      }
+      const unit = optionalText(v, 'unit') ?? 'percent';
+      if (unit !== 'percent' && unit !== 'amount') throw new UsageError('--unit must be percent or amount');
+      const itemType = optionalText(v, 'item-type') ?? '0';
+      if (!/^\d+$/.test(itemType)) throw new UsageError('--item-type must be an integer');
+      return {
+        id: await s.setup.createProgram({
+          chainId: id(v, 'chain'),
+          title: text(v, 'title'),
+          loyaltyTypeId,
+          valueUnitId: unit === 'percent' ? 1 : 2,
+          itemTypeId: Number(itemType),
+          rules: rules(v),
+          locationIds: ids(v, 'location'),
+          cardTypeIds: ids(v, 'card-type'),
+        }),
+      };
+    },
+  },
+  'program:list': { summary: 'list programs', options: {}, run: (s) => s.setup.list('programs') },
+  'idempotency:purge': {
+    summary: 'delete expired idempotency keys',
+    options: {},
+    run: async (s) => ({ purged: await s.idempotency.purgeExpired() }),
+  },
+};
+
+function usage(): string {
+  const lines = ['usage: npm run admin -- <command> [options]', '', 'commands:'];
+  for (const [name, command] of Object.entries(commands)) {
+    const options = Object.entries(command.options)
+      .map(([o, spec]) => (spec.required ? `--${o} <…>` : `[--${o} <…>${spec.multiple ? ' …' : ''}]`))
+      .join(' ');
+    lines.push(`  ${name.padEnd(22)} ${command.summary}${options ? `\n  ${''.padEnd(22)} ${options}` : ''}`);
+  }
+  lines.push('', 'The database is the one DATABASE_URL names (default: the SQLite file under ./data/).');
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(`${usage()}\n`);
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`error: unknown command "${name}"\n\n${usage()}\n`);
+    return 2;
+  }
+  let values: Values;
+  try {
+    values = parseArgs({
+      args: rest,
+      options: Object.fromEntries(
+        Object.entries(command.options).map(([o, spec]) => [
+          o,
+          { type: 'string' as const, multiple: spec.multiple ?? false },
+        ]),
+      ),
+      strict: true,
+      allowPositionals: false,
+    }).values as Values;
+    for (const [o, spec] of Object.entries(command.options)) {
+      if (spec.required && values[o] === undefined) throw new UsageError(`--${o} is required`);
+    }
+  } catch (error) {
+    process.stderr.write(`error: ${(error as Error).message}\n`);
+    return 2;
+  }
+  let database: DatabaseHandle | null = null;
+  try {
+    const config = loadConfig();
+    database = createDatabase(config.databaseUrl);
+    await migrate(database.db, database.kind);
+    const result = await command.run(createServices(database), values, database);
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return 0;
+  } catch (error) {
+    const known =
+      error instanceof UsageError ||
+      error instanceof AppError ||
+      error instanceof ConfigError ||
+      error instanceof PhoneFormatError;
+    process.stderr.write(
+      `error: ${known ? (error as Error).message : `unexpected failure: ${(error as Error).message}`}\n`,
+    );
+    return error instanceof UsageError ? 2 : 1;
+  } finally {
+    await database?.close();
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,42 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('configuration', () => {
+  it('has defaults for everything', () => {
+    expect(loadConfig({})).toEqual({
+      port: 8080,
+      host: '127.0.0.1',
+      databaseUrl: 'file:./data/loyalty.sqlite',
+      databaseKind: 'sqlite',
+      logLevel: 'info',
+      bodyLimit: 65536,
+      demo: false,
+    });
+  });
+
+  it('selects PostgreSQL by URL', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).databaseKind).toBe('postgres');
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, /^PORT:/],
+    [{ PORT: '70000' }, /^PORT:/],
+    [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL:/],
+    [{ BODY_LIMIT: '-1' }, /^BODY_LIMIT:/],
+    [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL:/],
+  ])('refuses %j naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('stops the process with one line and a non-zero exit code', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, PORT: 'not-a-port' },
+      encoding: 'utf8',
+    });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^PORT: /);
+  });
+});
