@@ -3,6 +3,7 @@ import { WriteRunner } from './http/write.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { CardsService } from './modules/cards/cards.service.js';
 import { IdempotencyService } from './modules/idempotency/idempotency.service.js';
+import { SetupService } from './modules/setup/setup.service.js';
 
 /** Every service, built once over one database; shared by the HTTP app and the admin CLI. */
 export interface Services {
@@ -10,6 +11,7 @@ export interface Services {
   auth: AuthService;
   cards: CardsService;
   idempotency: IdempotencyService;
+  setup: SetupService;
   writes: WriteRunner;
 }
 
@@ -21,6 +23,7 @@ export function createServices(database: DatabaseHandle): Services {
     auth: new AuthService(db),
     cards: new CardsService(db),
     idempotency,
+    setup: new SetupService(db),
     writes: new WriteRunner(db, idempotency),
   };
 }
