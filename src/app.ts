@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { sql } from 'kysely';
 import type { Config } from './config.js';
 import { registerAuth } from './http/auth.js';
+import { registerMetrics } from './http/metrics.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerNegotiation } from './http/negotiation.js';
 import { validatorCompiler } from './http/validation.js';
@@ -37,6 +38,7 @@ export async function buildApp({ services, config, logger = true }: AppOptions):
   registerErrorHandling(app);
   registerNegotiation(app);
   registerAuth(app, services.auth);
+  registerMetrics(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });

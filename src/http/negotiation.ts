@@ -32,6 +32,8 @@ export function acceptsJson(header: string | undefined): boolean {
 
 export function registerNegotiation(app: FastifyInstance): void {
   app.addHook('onRequest', async (request) => {
+    // The docs page and the metrics are not JSON; everything under /api and /health is.
+    if (!request.url.startsWith('/api/') && !request.url.startsWith('/health')) return;
     if (!acceptsJson(request.headers.accept)) {
       throw new AppError('not_acceptable', 'Not acceptable: this API answers application/json only.');
     }
