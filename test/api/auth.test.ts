@@ -6,7 +6,7 @@ const login = (ctx: { request: (o: any) => Promise<any> }, body: unknown, author
   ctx.request({ method: 'POST', url: '/api/v1/auth', headers: { authorization }, payload: body });
 
 describeEachDialect('auth matrix', (ctx) => {
-  const cardTypes = (authorization?: string, location = DEMO.locationId) =>
+  const cardTypes = (authorization?: string, location: number = DEMO.locationId) =>
     ctx.request({
       method: 'GET',
       url: `/api/v1/loyalty/card_types/salon/${location}`,
@@ -148,9 +148,15 @@ describeEachDialect('POST /auth', (ctx) => {
 
   it('throttles after 5 failures for one login within 15 minutes, with Retry-After', async () => {
     const w = await ctx.factory.world();
-    const user = await ctx.database.db.selectFrom('users').select('login').where('id', '=', w.user.id).executeTakeFirstOrThrow();
+    const user = await ctx.database.db
+      .selectFrom('users')
+      .select('login')
+      .where('id', '=', w.user.id)
+      .executeTakeFirstOrThrow();
     for (let i = 0; i < 5; i++) {
-      expect((await login(ctx, { login: user.login, password: 'wrong' }, w.partnerAuth)).statusCode).toBe(401);
+      expect((await login(ctx, { login: user.login, password: 'wrong' }, w.partnerAuth)).statusCode).toBe(
+        401,
+      );
     }
     const throttled = await login(ctx, { login: user.login, password: 'secret-password' }, w.partnerAuth);
     expect(throttled.statusCode).toBe(429);
@@ -169,7 +175,9 @@ describeEachDialect('POST /auth', (ctx) => {
       .set({ created_at: new Date(Date.now() - 16 * 60_000).toISOString() })
       .where('login', '=', user.login)
       .execute();
-    expect((await login(ctx, { login: user.login, password: 'secret-password' }, w.partnerAuth)).statusCode).toBe(201);
+    expect(
+      (await login(ctx, { login: user.login, password: 'secret-password' }, w.partnerAuth)).statusCode,
+    ).toBe(201);
   });
 
   it('changing the password rotates the user token: the old one stops working', async () => {

@@ -185,7 +185,7 @@ describeEachDialect('card reads (ops 1–6)', (ctx) => {
 });
 
 describeEachDialect('issue and remove (ops 7–8)', (ctx) => {
-  const issue = (location: number, payload: unknown, authorization = DEMO_AUTH) =>
+  const issue = (location: number, payload: object, authorization = DEMO_AUTH) =>
     ctx.request({
       method: 'POST',
       url: `/api/v1/loyalty/cards/${location}`,
@@ -271,7 +271,7 @@ describeEachDialect('issue and remove (ops 7–8)', (ctx) => {
         ).n,
       );
     const before = await count();
-    const cases: [unknown, string][] = [
+    const cases: [object, string][] = [
       [{ loyalty_card_type_id: 30001, phone: uniquePhone() }, 'loyalty_card_type_id'], // another chain's type
       [{ loyalty_card_type_id: 424242, phone: uniquePhone() }, 'loyalty_card_type_id'], // no such type
       [{ loyalty_card_type_id: 10992, phone: DEMO.phone }, 'phone'], // one live card per phone per type
@@ -372,14 +372,14 @@ describeEachDialect('issue and remove (ops 7–8)', (ctx) => {
 });
 
 describeEachDialect('manual transactions (ops 9–10)', (ctx) => {
-  const at = (location: number, card: number, payload: unknown, authorization = DEMO_AUTH) =>
+  const at = (location: number, card: number, payload: object, authorization = DEMO_AUTH) =>
     ctx.request({
       method: 'POST',
       url: `/api/v1/company/${location}/loyalty/cards/${card}/manual_transaction`,
       headers: { authorization },
       payload,
     });
-  const chainLevel = (chain: number, card: number, payload: unknown, authorization = DEMO_AUTH) =>
+  const chainLevel = (chain: number, card: number, payload: object, authorization = DEMO_AUTH) =>
     ctx.request({
       method: 'POST',
       url: `/api/v1/chain/${chain}/loyalty/cards/${card}/manual_transaction`,

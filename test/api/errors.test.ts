@@ -6,7 +6,10 @@ const TX = '/api/v1/company/12345/loyalty/cards/9210520/manual_transaction';
 
 /** SPEC §1's error table: every row answered in the envelope, nothing internal leaked. */
 describeEachDialect('error table', (ctx) => {
-  const expectError = (res: { statusCode: number; json: () => any; headers: Record<string, unknown> }, status: number) => {
+  const expectError = (
+    res: { statusCode: number; json: () => any; headers: Record<string, unknown> },
+    status: number,
+  ) => {
     expect(res.statusCode).toBe(status);
     expect(String(res.headers['content-type'])).toMatch(/^application\/json/);
     const body = res.json();
@@ -28,7 +31,12 @@ describeEachDialect('error table', (ctx) => {
   });
 
   it('401: no token, malformed header, unknown partner, unknown user', async () => {
-    for (const authorization of [undefined, 'Basic xyz', 'Bearer nope, User demo-user-token', 'Bearer demo-partner-token, User nope']) {
+    for (const authorization of [
+      undefined,
+      'Basic xyz',
+      'Bearer nope, User demo-user-token',
+      'Bearer demo-partner-token, User nope',
+    ]) {
       const res = await ctx.request({
         method: 'GET',
         url: '/api/v1/loyalty/card_types/salon/12345',
@@ -48,9 +56,9 @@ describeEachDialect('error table', (ctx) => {
   });
 
   it('404: unknown route and unknown entity', async () => {
-    expect(expectError(await ctx.request({ method: 'GET', url: '/api/v1/nothing/here' }), 404).meta.message).toMatch(
-      /not found/,
-    );
+    expect(
+      expectError(await ctx.request({ method: 'GET', url: '/api/v1/nothing/here' }), 404).meta.message,
+    ).toMatch(/not found/);
     const res = await ctx.request({
       method: 'POST',
       url: '/api/v1/company/12345/loyalty/cards/999999/manual_transaction',
@@ -125,7 +133,11 @@ describeEachDialect('error table', (ctx) => {
   });
 
   it('500: a generic sentence, no stack, no SQL', async () => {
-    const app = await buildApp({ services: ctx.services, config: { bodyLimit: 65536, logLevel: 'silent' }, logger: false });
+    const app = await buildApp({
+      services: ctx.services,
+      config: { bodyLimit: 65536, logLevel: 'silent' },
+      logger: false,
+    });
     app.get('/boom', async () => {
       throw new Error('select secret from vault where 1=1');
     });

@@ -14,8 +14,9 @@ describe('Accept negotiation (SPEC §1)', () => {
     'application/*',
   ])('answers JSON to %j', (accept) => expect(acceptsJson(accept)).toBe(true));
 
-  it.each(['text/html', 'text/html, image/png', 'application/json;q=0', 'application/xml'])('refuses %j', (accept) =>
-    expect(acceptsJson(accept)).toBe(false),
+  it.each(['text/html', 'text/html, image/png', 'application/json;q=0', 'application/xml'])(
+    'refuses %j',
+    (accept) => expect(acceptsJson(accept)).toBe(false),
   );
 });
 

@@ -11,9 +11,12 @@ describe('phone', () => {
     expect(normalizePhone(input)).toBe(digits);
   });
 
-  it.each([['123'], ['1234567890123456'], ['+1315abc0175'], [-5], [1.5], [null], [''], [{}]])('refuses %j', (input) => {
-    expect(() => normalizePhone(input)).toThrow(PhoneFormatError);
-  });
+  it.each([['123'], ['1234567890123456'], ['+1315abc0175'], [-5], [1.5], [null], [''], [{}]])(
+    'refuses %j',
+    (input) => {
+      expect(() => normalizePhone(input)).toThrow(PhoneFormatError);
+    },
+  );
 
   it('renders international form', () => {
     expect(formatPhone('13155550175')).toBe('+13155550175');

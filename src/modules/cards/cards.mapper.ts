@@ -34,7 +34,8 @@ export function toProgramWire({ program, rules }: ProgramWithRules): ProgramWire
   };
 }
 
-export function toCardWire(card: CardWithRefs, programs: ProgramWithRules[]): LoyaltyCardWire {
+/** The figures both card shapes share (the full LoyaltyCard and the manual-transaction answer). */
+function cardFigures(card: CardRow) {
   return {
     id: card.id,
     balance: toMajor(card.balance_minor),
@@ -45,6 +46,12 @@ export function toCardWire(card: CardWithRefs, programs: ProgramWithRules[]): Lo
     number: card.number ?? '',
     type_id: card.card_type_id,
     salon_group_id: card.chain_id,
+  };
+}
+
+export function toCardWire(card: CardWithRefs, programs: ProgramWithRules[]): LoyaltyCardWire {
+  return {
+    ...cardFigures(card),
     type: { id: card.card_type_id, title: card.type_title, salon_group_id: card.chain_id },
     salon_group: { id: card.chain_id, title: card.chain_title },
     programs: programs.map(toProgramWire),
@@ -105,15 +112,7 @@ export function maxDiscounts(
 export function toBalanceWire(card: CardRow, programs: ProgramWithRules[]): CardBalanceWire {
   const { percent, amount } = maxDiscounts(card, programs);
   return {
-    id: card.id,
-    balance: toMajor(card.balance_minor),
-    points: card.points,
-    paid_amount: toMajor(card.paid_minor),
-    sold_amount: toMajor(card.sold_minor),
-    visits_count: card.visits_count,
-    number: card.number ?? '',
-    type_id: card.card_type_id,
-    salon_group_id: card.chain_id,
+    ...cardFigures(card),
     max_discount_percent: percent,
     max_discount_amount: amount,
   };

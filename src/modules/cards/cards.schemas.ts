@@ -49,17 +49,22 @@ export const CardTypeRef = Type.Object(
   { $id: 'CardTypeRef' },
 );
 
+/** The figures both card shapes share. */
+const cardFigures = {
+  id: Type.Integer({ description: 'Card id' }),
+  balance: Type.Number({ description: 'Money balance' }),
+  points: Type.Integer(),
+  paid_amount: Type.Number({ description: 'Lifetime paid amount' }),
+  sold_amount: Type.Number({ description: 'Lifetime sold amount' }),
+  visits_count: Type.Integer(),
+  number: Type.String({ description: 'Card number (always a string)' }),
+  type_id: Type.Integer({ description: 'Card type id' }),
+  salon_group_id: Type.Integer({ description: 'Chain id' }),
+};
+
 export const LoyaltyCardSchema = Type.Object(
   {
-    id: Type.Integer(),
-    balance: Type.Number(),
-    points: Type.Integer(),
-    paid_amount: Type.Number(),
-    sold_amount: Type.Number(),
-    visits_count: Type.Integer(),
-    number: Type.String(),
-    type_id: Type.Integer(),
-    salon_group_id: Type.Integer(),
+    ...cardFigures,
     type: CardTypeRef,
     salon_group: ChainRef,
     programs: Type.Array(ProgramSchema),
@@ -74,15 +79,7 @@ export const CardTypeSchema = Type.Object(
 
 export const CardBalanceSchema = Type.Object(
   {
-    id: Type.Integer(),
-    balance: Type.Number(),
-    points: Type.Integer(),
-    paid_amount: Type.Number(),
-    sold_amount: Type.Number(),
-    visits_count: Type.Integer(),
-    number: Type.String(),
-    type_id: Type.Integer(),
-    salon_group_id: Type.Integer(),
+    ...cardFigures,
     max_discount_percent: Type.Number(),
     max_discount_amount: Type.Number(),
   },
