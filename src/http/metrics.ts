@@ -44,7 +44,9 @@ export function registerMetrics(app: FastifyInstance): void {
       '# TYPE http_request_duration_seconds histogram',
     ];
     for (const [labels, h] of latency) {
-      BUCKETS.forEach((le, i) => lines.push(`http_request_duration_seconds_bucket{${labels},le="${le}"} ${h.counts[i]}`));
+      BUCKETS.forEach((le, i) =>
+        lines.push(`http_request_duration_seconds_bucket{${labels},le="${le}"} ${h.counts[i]}`),
+      );
       lines.push(`http_request_duration_seconds_bucket{${labels},le="+Inf"} ${h.count}`);
       lines.push(`http_request_duration_seconds_sum{${labels}} ${h.sum}`);
       lines.push(`http_request_duration_seconds_count{${labels}} ${h.count}`);
