@@ -9,6 +9,11 @@ import { registerNegotiation } from './http/negotiation.js';
 import { validatorCompiler } from './http/validation.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { cardsRoutes } from './modules/cards/cards.routes.js';
+import { cardTypesRoutes } from './modules/card-types/card-types.routes.js';
+import { chainsRoutes } from './modules/chains/chains.routes.js';
+import { clientsRoutes } from './modules/clients/clients.routes.js';
+import { locationsRoutes } from './modules/locations/locations.routes.js';
+import { programsRoutes } from './modules/programs/programs.routes.js';
 import type { Services } from './services.js';
 
 export interface AppOptions {
@@ -60,6 +65,11 @@ export async function buildApp({ services, config, logger = true }: AppOptions):
     async (api) => {
       await api.register(authRoutes, { services });
       await api.register(cardsRoutes, { services });
+      await api.register(locationsRoutes, { services });
+      await api.register(chainsRoutes, { services });
+      await api.register(clientsRoutes, { services });
+      await api.register(programsRoutes, { services });
+      await api.register(cardTypesRoutes, { services });
     },
     { prefix: '/api/v1' },
   );

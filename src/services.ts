@@ -1,5 +1,10 @@
 import type { DatabaseHandle } from './db/database.js';
 import { WriteRunner } from './http/write.js';
+import { CardTypesService } from './modules/card-types/card-types.service.js';
+import { ChainsService } from './modules/chains/chains.service.js';
+import { ClientsService } from './modules/clients/clients.service.js';
+import { LocationsService } from './modules/locations/locations.service.js';
+import { ProgramsService } from './modules/programs/programs.service.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { CardsService } from './modules/cards/cards.service.js';
 import { IdempotencyService } from './modules/idempotency/idempotency.service.js';
@@ -10,6 +15,11 @@ export interface Services {
   database: DatabaseHandle;
   auth: AuthService;
   cards: CardsService;
+  locations: LocationsService;
+  chains: ChainsService;
+  clients: ClientsService;
+  programs: ProgramsService;
+  cardTypes: CardTypesService;
   idempotency: IdempotencyService;
   setup: SetupService;
   writes: WriteRunner;
@@ -22,6 +32,11 @@ export function createServices(database: DatabaseHandle): Services {
     database,
     auth: new AuthService(db),
     cards: new CardsService(db),
+    locations: new LocationsService(db),
+    chains: new ChainsService(db),
+    clients: new ClientsService(db),
+    programs: new ProgramsService(db),
+    cardTypes: new CardTypesService(db),
     idempotency,
     setup: new SetupService(db),
     writes: new WriteRunner(db, idempotency),

@@ -2,12 +2,14 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { DatabaseKind } from '../config.js';
 import type { Db } from './database.js';
 import { initial } from './migrations/001-initial.js';
+import { aroundCards } from './migrations/002-around-cards.js';
 
 /** Migrations are code, not files on disk, so the compiled server and `tsx` find the same set. */
 function provider(kind: DatabaseKind): MigrationProvider {
   return {
     getMigrations: async (): Promise<Record<string, Migration>> => ({
       '001-initial': initial(kind),
+      '002-around-cards': aroundCards(kind),
     }),
   };
 }

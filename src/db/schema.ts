@@ -30,6 +30,10 @@ export interface LocationTable {
   email: Generated<string>;
   zip: Generated<string>;
   timezone_name: Generated<string>;
+  /** JSON text: an array of phone strings. */
+  phones: Generated<string>;
+  /** JSON text: {facebook, instagram, telegram, viber, vk, whatsapp}. */
+  social: Generated<string>;
   active: Generated<number>;
   created_at: string;
   deleted_at: string | null;
@@ -50,6 +54,12 @@ export interface ClientTable {
   discount: Generated<number>;
   sms_check: Generated<number>;
   sms_not: Generated<number>;
+  card: Generated<string>;
+  national_id: Generated<string>;
+  /** JSON text: an object of custom field values. */
+  custom_fields: Generated<string>;
+  balance_minor: Generated<number>;
+  spent_minor: Generated<number>;
   created_at: string;
   updated_at: string;
   deleted_at: string | null;
@@ -162,6 +172,16 @@ export interface ProgramLocationTable {
   location_id: number;
 }
 
+/** A service, product or product category a `custom_allowed` promotion applies to. */
+export interface ProgramItemTable {
+  program_id: number;
+  item_id: number;
+  /** 1 a service, 0 a product. */
+  is_service: number;
+  /** 1 a product category, 0 a single item. */
+  is_category: number;
+}
+
 export interface CardTable {
   id: Generated<number>;
   chain_id: number;
@@ -226,6 +246,7 @@ export interface Database {
   programs: ProgramTable;
   program_rules: ProgramRuleTable;
   program_locations: ProgramLocationTable;
+  program_items: ProgramItemTable;
   cards: CardTable;
   transactions: TransactionTable;
   idempotency_keys: IdempotencyKeyTable;

@@ -1,12 +1,29 @@
+import type { Insertable, Updateable } from 'kysely';
 import type { Executor } from '../../db/database.js';
-import type { ProgramRow, RuleRow } from '../../db/schema.js';
+import type { ProgramRow, ProgramTable, RuleRow } from '../../db/schema.js';
+import { nowIso } from '../../lib/time.js';
 
 export interface ProgramWithRules {
   program: ProgramRow;
   rules: RuleRow[];
 }
 
-/** Reads of programs (promotions) that the card operations need. */
+export type ProgramValues = Omit<Insertable<ProgramTable>, 'id' | 'created_at' | 'deleted_at'>;
+
+export interface RuleValues {
+  id?: number;
+  parameter: number;
+  value_hundredths: number;
+  service_id: number;
+}
+
+export interface ProgramItems {
+  services: number[];
+  goods: number[];
+  goodCategories: number[];
+}
+
+/** SQL for programs (promotions), their rules, locations, card types and items. No business rules here. */
 export class ProgramsRepository {
   constructor(private readonly db: Executor) {}
 
@@ -60,5 +77,150 @@ export class ProgramsRepository {
       result.set(rule.program_id, list);
     }
     return result;
+  }
+
+  async insert(values: ProgramValues, id?: number): Promise<number> {
+    const row = await this.db
+      .insertInto('programs')
+      .values({ ...values, ...(id ? { id } : {}), created_at: nowIso() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  byId(chainId: number, programId: number): Promise<ProgramRow | undefined> {
+    return this.db
+      .selectFrom('programs')
+      .selectAll()
+      .where('id', '=', programId)
+      .where('chain_id', '=', chainId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+  }
+
+  async update(programId: number, values: Updateable<ProgramTable>): Promise<void> {
+    if (Object.keys(values).length === 0) return;
+    await this.db.updateTable('programs').set(values).where('id', '=', programId).execute();
+  }
+
+  async softDelete(programId: number): Promise<void> {
+    await this.db.updateTable('programs').set({ deleted_at: nowIso() }).where('id', '=', programId).execute();
+  }
+
+  /** Live programs of the chain active at the location, optionally of one loyalty type. */
+  activeAt(chainId: number, locationId: number, loyaltyTypeId?: number): Promise<ProgramRow[]> {
+    let query = this.db
+      .selectFrom('programs as p')
+      .selectAll('p')
+      .where('p.chain_id', '=', chainId)
+      .where('p.deleted_at', 'is', null)
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('program_locations as pl')
+            .select('pl.program_id')
+            .whereRef('pl.program_id', '=', 'p.id')
+            .where('pl.location_id', '=', locationId),
+        ),
+      );
+    if (loyaltyTypeId !== undefined) query = query.where('p.loyalty_type_id', '=', loyaltyTypeId);
+    return query.orderBy('p.id').execute();
+  }
+
+  async replaceRules(programId: number, rules: RuleValues[]): Promise<void> {
+    await this.db.deleteFrom('program_rules').where('program_id', '=', programId).execute();
+    for (const { id, ...rule } of rules) {
+      await this.db
+        .insertInto('program_rules')
+        .values({ ...rule, ...(id ? { id } : {}), program_id: programId })
+        .execute();
+    }
+  }
+
+  async replaceLocations(programId: number, locationIds: number[]): Promise<void> {
+    await this.db.deleteFrom('program_locations').where('program_id', '=', programId).execute();
+    for (const locationId of locationIds) {
+      await this.db
+        .insertInto('program_locations')
+        .values({ program_id: programId, location_id: locationId })
+        .execute();
+    }
+  }
+
+  async replaceCardTypes(programId: number, cardTypeIds: number[]): Promise<void> {
+    await this.db.deleteFrom('card_type_programs').where('program_id', '=', programId).execute();
+    for (const typeId of cardTypeIds) {
+      await this.db
+        .insertInto('card_type_programs')
+        .values({ card_type_id: typeId, program_id: programId })
+        .execute();
+    }
+  }
+
+  async replaceItems(programId: number, items: ProgramItems): Promise<void> {
+    await this.db.deleteFrom('program_items').where('program_id', '=', programId).execute();
+    const rows = [
+      ...items.services.map((item_id) => ({ item_id, is_service: 1, is_category: 0 })),
+      ...items.goods.map((item_id) => ({ item_id, is_service: 0, is_category: 0 })),
+      ...items.goodCategories.map((item_id) => ({ item_id, is_service: 0, is_category: 1 })),
+    ];
+    for (const row of rows) {
+      await this.db
+        .insertInto('program_items')
+        .values({ ...row, program_id: programId })
+        .execute();
+    }
+  }
+
+  async itemsOf(programId: number): Promise<ProgramItems> {
+    const rows = await this.db
+      .selectFrom('program_items')
+      .selectAll()
+      .where('program_id', '=', programId)
+      .orderBy('is_service', 'desc')
+      .orderBy('is_category')
+      .orderBy('item_id')
+      .execute();
+    return {
+      services: rows.filter((r) => r.is_service === 1).map((r) => r.item_id),
+      goods: rows.filter((r) => r.is_service === 0 && r.is_category === 0).map((r) => r.item_id),
+      goodCategories: rows.filter((r) => r.is_service === 0 && r.is_category === 1).map((r) => r.item_id),
+    };
+  }
+
+  async locationIdsOf(programId: number): Promise<number[]> {
+    const rows = await this.db
+      .selectFrom('program_locations as pl')
+      .innerJoin('locations as l', 'l.id', 'pl.location_id')
+      .select('pl.location_id')
+      .where('pl.program_id', '=', programId)
+      .where('l.deleted_at', 'is', null)
+      .orderBy('pl.location_id')
+      .execute();
+    return rows.map((r) => r.location_id);
+  }
+
+  /** Live card types the program is linked to. */
+  cardTypesOf(programId: number) {
+    return this.db
+      .selectFrom('card_type_programs as ctp')
+      .innerJoin('card_types as t', 't.id', 'ctp.card_type_id')
+      .select(['t.id', 't.title'])
+      .where('ctp.program_id', '=', programId)
+      .where('t.deleted_at', 'is', null)
+      .orderBy('t.id')
+      .execute();
+  }
+
+  /** The date of each program's first loyalty transaction, for those that have one. */
+  async firstTransactionDates(programIds: number[]): Promise<Map<number, string>> {
+    if (programIds.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('transactions')
+      .select((eb) => ['program_id', eb.fn.min('created_at').as('first')])
+      .where('program_id', 'in', programIds)
+      .groupBy('program_id')
+      .execute();
+    return new Map(rows.map((r) => [r.program_id!, r.first]));
   }
 }

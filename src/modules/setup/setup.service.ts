@@ -1,50 +1,46 @@
 import { sql } from 'kysely';
-import type { Db, Executor } from '../../db/database.js';
+import { inTransaction, type Db, type Executor } from '../../db/database.js';
 import { AppError } from '../../errors.js';
-import { loyaltyTypeById } from '../../lib/loyalty-types.js';
 import { normalizePhone } from '../../lib/phone.js';
 import { hashPassword, hashToken, newToken } from '../../lib/secrets.js';
 import { nowIso } from '../../lib/time.js';
+import { CardTypesService } from '../card-types/card-types.service.js';
+import { ChainsService } from '../chains/chains.service.js';
+import { ClientsService } from '../clients/clients.service.js';
+import { LocationsRepository } from '../locations/locations.repository.js';
+import { LocationsService } from '../locations/locations.service.js';
+import { ProgramsService, type ProgramInput } from '../programs/programs.service.js';
 
 /**
  * Creating and listing the tenancy and catalogue: chains, locations, partners, users, clients,
- * card types and programs. The admin CLI and the demo dataset both go through here, so the
- * rules (references exist, phones normalised, secrets hashed) live in one place.
+ * card types and programs. The admin CLI, the demo dataset and the test factories go through
+ * here; chains, locations, clients, card types and programs are made by the same module
+ * services the HTTP operations use, so their rules (references in the chain, phones
+ * normalised, one rule for fixed promotions…) live in one place.
  */
-export interface ProgramInput {
-  id?: number;
-  chainId: number;
-  title: string;
-  loyaltyTypeId: number;
-  valueUnitId?: number;
-  itemTypeId?: number;
-  value?: number;
-  /** Rules as {parameter, value}; value in currency units or percent (2 decimals at most). */
-  rules?: { id?: number; parameter: number; value: number }[];
-  locationIds?: number[];
-  cardTypeIds?: number[];
-}
+export type { ProgramInput } from '../programs/programs.service.js';
 
 export class SetupService {
-  constructor(private readonly db: Db) {}
+  private readonly chains: ChainsService;
+  private readonly locations: LocationsService;
+  private readonly clients: ClientsService;
+  private readonly cardTypes: CardTypesService;
+  private readonly programs: ProgramsService;
 
-  async createChain(title: string, id?: number): Promise<number> {
-    const row = await this.db
-      .insertInto('chains')
-      .values({ ...(id ? { id } : {}), title, created_at: nowIso() })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return row.id;
+  constructor(private readonly db: Db) {
+    this.chains = new ChainsService(db);
+    this.locations = new LocationsService(db);
+    this.clients = new ClientsService(db);
+    this.cardTypes = new CardTypesService(db);
+    this.programs = new ProgramsService(db);
   }
 
-  async createLocation(chainId: number, title: string, id?: number): Promise<number> {
-    await this.requireChain(this.db, chainId);
-    const row = await this.db
-      .insertInto('locations')
-      .values({ ...(id ? { id } : {}), chain_id: chainId, title, created_at: nowIso() })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return row.id;
+  createChain(title: string, id?: number): Promise<number> {
+    return inTransaction(this.db, (trx) => this.chains.create(trx, title, id));
+  }
+
+  createLocation(chainId: number, title: string, id?: number): Promise<number> {
+    return inTransaction(this.db, (trx) => this.locations.createInChain(trx, chainId, { title }, id));
   }
 
   /** Returns the partner id and its token, which is shown once and stored only as a hash. */
@@ -66,11 +62,7 @@ export class SetupService {
   async connectPartner(partnerId: number, locationId: number): Promise<void> {
     await this.requireRow('partners', partnerId, 'Partner');
     await this.requireRow('locations', locationId, 'Location');
-    await this.db
-      .insertInto('partner_locations')
-      .values({ partner_id: partnerId, location_id: locationId })
-      .onConflict((oc) => oc.doNothing())
-      .execute();
+    await new LocationsRepository(this.db).connectPartner(partnerId, locationId);
   }
 
   async rotatePartnerToken(partnerId: number): Promise<string> {
@@ -134,11 +126,7 @@ export class SetupService {
     await this.requireRow('users', userId, 'User');
     if (grant.locationId) {
       await this.requireRow('locations', grant.locationId, 'Location');
-      await this.db
-        .insertInto('user_locations')
-        .values({ user_id: userId, location_id: grant.locationId })
-        .onConflict((oc) => oc.doNothing())
-        .execute();
+      await new LocationsRepository(this.db).grantUser(userId, grant.locationId);
     }
     if (grant.chainId) {
       await this.requireChain(this.db, grant.chainId);
@@ -150,106 +138,33 @@ export class SetupService {
     }
   }
 
-  async createClient(locationId: number, phone: string, name: string, id?: number): Promise<number> {
-    await this.requireRow('locations', locationId, 'Location');
-    const now = nowIso();
-    const row = await this.db
-      .insertInto('clients')
-      .values({
-        ...(id ? { id } : {}),
-        location_id: locationId,
-        phone: normalizePhone(phone),
-        name,
-        created_at: now,
-        updated_at: now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return row.id;
+  createClient(locationId: number, phone: string, name: string, id?: number): Promise<number> {
+    return inTransaction(this.db, (trx) => this.clients.add(trx, locationId, { phone, name }, id));
   }
 
-  async createCardType(input: {
+  createCardType(input: {
     id?: number;
     chainId: number;
     title: string;
     locationIds?: number[];
     programIds?: number[];
   }): Promise<number> {
-    await this.requireChain(this.db, input.chainId);
-    await this.requireInChain('locations', input.locationIds ?? [], input.chainId, 'Location');
-    await this.requireInChain('programs', input.programIds ?? [], input.chainId, 'Program');
-    return this.db.transaction().execute(async (trx) => {
-      const row = await trx
-        .insertInto('card_types')
-        .values({
-          ...(input.id ? { id: input.id } : {}),
-          chain_id: input.chainId,
+    return inTransaction(this.db, (trx) =>
+      this.cardTypes.createFromDraft(
+        trx,
+        {
+          chainId: input.chainId,
           title: input.title,
-          created_at: nowIso(),
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      for (const locationId of input.locationIds ?? []) {
-        await trx
-          .insertInto('card_type_locations')
-          .values({ card_type_id: row.id, location_id: locationId })
-          .execute();
-      }
-      for (const programId of input.programIds ?? []) {
-        await trx
-          .insertInto('card_type_programs')
-          .values({ card_type_id: row.id, program_id: programId })
-          .execute();
-      }
-      return row.id;
-    });
+          locationIds: input.locationIds ?? [],
+          programIds: input.programIds ?? [],
+        },
+        input.id,
+      ),
+    );
   }
 
-  async createProgram(input: ProgramInput): Promise<number> {
-    loyaltyTypeById(input.loyaltyTypeId);
-    await this.requireChain(this.db, input.chainId);
-    await this.requireInChain('locations', input.locationIds ?? [], input.chainId, 'Location');
-    await this.requireInChain('card_types', input.cardTypeIds ?? [], input.chainId, 'Card type');
-    return this.db.transaction().execute(async (trx) => {
-      const row = await trx
-        .insertInto('programs')
-        .values({
-          ...(input.id ? { id: input.id } : {}),
-          chain_id: input.chainId,
-          title: input.title,
-          loyalty_type_id: input.loyaltyTypeId,
-          value_unit_id: input.valueUnitId ?? 1,
-          item_type_id: input.itemTypeId ?? 0,
-          value: input.value ?? 0,
-          created_at: nowIso(),
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      for (const rule of input.rules ?? []) {
-        await trx
-          .insertInto('program_rules')
-          .values({
-            ...(rule.id ? { id: rule.id } : {}),
-            program_id: row.id,
-            parameter: rule.parameter,
-            value_hundredths: Math.round(rule.value * 100),
-          })
-          .execute();
-      }
-      for (const locationId of input.locationIds ?? []) {
-        await trx
-          .insertInto('program_locations')
-          .values({ program_id: row.id, location_id: locationId })
-          .execute();
-      }
-      for (const typeId of input.cardTypeIds ?? []) {
-        await trx
-          .insertInto('card_type_programs')
-          .values({ card_type_id: typeId, program_id: row.id })
-          .execute();
-      }
-      return row.id;
-    });
+  createProgram(input: ProgramInput): Promise<number> {
+    return inTransaction(this.db, (trx) => this.programs.createFromInput(trx, input));
   }
 
   async list(entity: 'chains' | 'locations' | 'partners' | 'users' | 'clients' | 'card_types' | 'programs') {
@@ -324,18 +239,5 @@ export class SetupService {
   ): Promise<void> {
     const row = await this.db.selectFrom(table).select('id').where('id', '=', id).executeTakeFirst();
     if (!row) throw AppError.notFound(`${what} ${id}`);
-  }
-
-  private async requireInChain(
-    table: 'locations' | 'programs' | 'card_types',
-    ids: number[],
-    chainId: number,
-    what: string,
-  ): Promise<void> {
-    for (const id of ids) {
-      const row = await this.db.selectFrom(table).select('chain_id').where('id', '=', id).executeTakeFirst();
-      if (!row || row.chain_id !== chainId)
-        throw AppError.invalid(`${what} ${id} is not in chain ${chainId}.`);
-    }
   }
 }

@@ -1,0 +1,189 @@
+import type { Insertable, Updateable } from 'kysely';
+import type { Executor } from '../../db/database.js';
+import type { LocationRow, LocationTable } from '../../db/schema.js';
+import { nowIso } from '../../lib/time.js';
+
+export interface LocationWithChain extends LocationRow {
+  chain_title: string;
+}
+
+export interface LocationFilter {
+  /** Only locations this partner is connected to. */
+  partnerId: number;
+  /** Only locations this user is granted (`my=1`). */
+  grantedTo?: number;
+  id?: number;
+  chainIds?: number[];
+  cityId?: number;
+  businessTypeId?: number;
+  minId?: number;
+  includeDeleted?: boolean;
+}
+
+export type LocationValues = Omit<Insertable<LocationTable>, 'id' | 'chain_id' | 'created_at' | 'deleted_at'>;
+
+/** SQL for locations and who may act on them. No business rules here. */
+export class LocationsRepository {
+  constructor(private readonly db: Executor) {}
+
+  private withChain() {
+    return this.db
+      .selectFrom('locations as l')
+      .innerJoin('chains as c', 'c.id', 'l.chain_id')
+      .selectAll('l')
+      .select('c.title as chain_title');
+  }
+
+  byId(locationId: number): Promise<LocationWithChain | undefined> {
+    return this.withChain()
+      .where('l.id', '=', locationId)
+      .where('l.deleted_at', 'is', null)
+      .executeTakeFirst();
+  }
+
+  /** Live locations with these ids, in id order. */
+  byIds(ids: number[]): Promise<LocationWithChain[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.withChain()
+      .where('l.id', 'in', ids)
+      .where('l.deleted_at', 'is', null)
+      .orderBy('l.id')
+      .execute();
+  }
+
+  /** Matching locations in id order, one page of them when `page` is given, and how many match. */
+  async list(
+    filter: LocationFilter,
+    page?: { limit: number; offset: number },
+  ): Promise<{ rows: LocationWithChain[]; total: number }> {
+    let base = this.db
+      .selectFrom('locations as l')
+      .innerJoin('chains as c', 'c.id', 'l.chain_id')
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('partner_locations as pl')
+            .select('pl.location_id')
+            .whereRef('pl.location_id', '=', 'l.id')
+            .where('pl.partner_id', '=', filter.partnerId),
+        ),
+      );
+    if (filter.grantedTo !== undefined) {
+      const userId = filter.grantedTo;
+      base = base.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('user_locations as ul')
+            .select('ul.location_id')
+            .whereRef('ul.location_id', '=', 'l.id')
+            .where('ul.user_id', '=', userId),
+        ),
+      );
+    }
+    if (!filter.includeDeleted) base = base.where('l.deleted_at', 'is', null);
+    if (filter.id !== undefined) base = base.where('l.id', '=', filter.id);
+    if (filter.chainIds !== undefined) {
+      if (filter.chainIds.length === 0) return { rows: [], total: 0 };
+      base = base.where('l.chain_id', 'in', filter.chainIds);
+    }
+    if (filter.cityId !== undefined) base = base.where('l.city_id', '=', filter.cityId);
+    if (filter.businessTypeId !== undefined)
+      base = base.where('l.business_type_id', '=', filter.businessTypeId);
+    if (filter.minId !== undefined) base = base.where('l.id', '>=', filter.minId);
+
+    const { total } = await base
+      .select((eb) => eb.fn.countAll<number>().as('total'))
+      .executeTakeFirstOrThrow();
+    let rows = base.selectAll('l').select('c.title as chain_title').orderBy('l.id');
+    if (page) rows = rows.limit(page.limit).offset(page.offset);
+    return { rows: await rows.execute(), total: Number(total) };
+  }
+
+  async insert(chainId: number, values: LocationValues, id?: number): Promise<number> {
+    const row = await this.db
+      .insertInto('locations')
+      .values({ ...values, ...(id ? { id } : {}), chain_id: chainId, created_at: nowIso() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  async update(locationId: number, values: Updateable<LocationTable>): Promise<void> {
+    if (Object.keys(values).length === 0) return;
+    await this.db.updateTable('locations').set(values).where('id', '=', locationId).execute();
+  }
+
+  /** Whether anything that must outlive the location refers to it. */
+  async hasHistory(locationId: number): Promise<boolean> {
+    const [client, card, transaction] = await Promise.all([
+      this.db
+        .selectFrom('clients')
+        .select('id')
+        .where('location_id', '=', locationId)
+        .limit(1)
+        .executeTakeFirst(),
+      this.db
+        .selectFrom('cards')
+        .select('id')
+        .where('issued_location_id', '=', locationId)
+        .limit(1)
+        .executeTakeFirst(),
+      this.db
+        .selectFrom('transactions')
+        .select('id')
+        .where('location_id', '=', locationId)
+        .limit(1)
+        .executeTakeFirst(),
+    ]);
+    return Boolean(client ?? card ?? transaction);
+  }
+
+  /** Erases the row; partner, user, card type and program links go with it (cascade). */
+  async erase(locationId: number): Promise<void> {
+    await this.db.deleteFrom('locations').where('id', '=', locationId).execute();
+  }
+
+  async deactivate(locationId: number): Promise<void> {
+    await this.db
+      .updateTable('locations')
+      .set({ deleted_at: nowIso(), active: 0 })
+      .where('id', '=', locationId)
+      .execute();
+  }
+
+  async connectPartner(partnerId: number, locationId: number): Promise<void> {
+    await this.db
+      .insertInto('partner_locations')
+      .values({ partner_id: partnerId, location_id: locationId })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+
+  async grantUser(userId: number, locationId: number): Promise<void> {
+    await this.db
+      .insertInto('user_locations')
+      .values({ user_id: userId, location_id: locationId })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+
+  async isConnected(partnerId: number, locationId: number): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('partner_locations')
+      .select('location_id')
+      .where('partner_id', '=', partnerId)
+      .where('location_id', '=', locationId)
+      .executeTakeFirst();
+    return Boolean(row);
+  }
+
+  async isGranted(userId: number, locationId: number): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('user_locations')
+      .select('location_id')
+      .where('user_id', '=', userId)
+      .where('location_id', '=', locationId)
+      .executeTakeFirst();
+    return Boolean(row);
+  }
+}
