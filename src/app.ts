@@ -6,6 +6,7 @@ import { registerAuth } from './http/auth.js';
 import { registerMetrics } from './http/metrics.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerNegotiation } from './http/negotiation.js';
+import { registerOpenApi } from './http/openapi.js';
 import { validatorCompiler } from './http/validation.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { cardsRoutes } from './modules/cards/cards.routes.js';
@@ -14,6 +15,7 @@ import { chainsRoutes } from './modules/chains/chains.routes.js';
 import { clientsRoutes } from './modules/clients/clients.routes.js';
 import { locationsRoutes } from './modules/locations/locations.routes.js';
 import { programsRoutes } from './modules/programs/programs.routes.js';
+import { transactionsRoutes } from './modules/transactions/transactions.routes.js';
 import type { Services } from './services.js';
 
 export interface AppOptions {
@@ -44,6 +46,7 @@ export async function buildApp({ services, config, logger = true }: AppOptions):
   registerNegotiation(app);
   registerAuth(app, services.auth);
   registerMetrics(app);
+  await registerOpenApi(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });
@@ -70,6 +73,7 @@ export async function buildApp({ services, config, logger = true }: AppOptions):
       await api.register(clientsRoutes, { services });
       await api.register(programsRoutes, { services });
       await api.register(cardTypesRoutes, { services });
+      await api.register(transactionsRoutes, { services });
     },
     { prefix: '/api/v1' },
   );

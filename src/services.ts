@@ -8,7 +8,9 @@ import { ProgramsService } from './modules/programs/programs.service.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { CardsService } from './modules/cards/cards.service.js';
 import { IdempotencyService } from './modules/idempotency/idempotency.service.js';
+import { LedgerService } from './modules/ledger/ledger.service.js';
 import { SetupService } from './modules/setup/setup.service.js';
+import { TransactionsService } from './modules/transactions/transactions.service.js';
 
 /** Every service, built once over one database; shared by the HTTP app and the admin CLI. */
 export interface Services {
@@ -21,7 +23,9 @@ export interface Services {
   programs: ProgramsService;
   cardTypes: CardTypesService;
   idempotency: IdempotencyService;
+  ledger: LedgerService;
   setup: SetupService;
+  transactions: TransactionsService;
   writes: WriteRunner;
 }
 
@@ -38,7 +42,9 @@ export function createServices(database: DatabaseHandle): Services {
     programs: new ProgramsService(db),
     cardTypes: new CardTypesService(db),
     idempotency,
+    ledger: new LedgerService(db),
     setup: new SetupService(db),
+    transactions: new TransactionsService(db),
     writes: new WriteRunner(db, idempotency),
   };
 }

@@ -20,6 +20,8 @@ interface Command {
   summary: string;
   options: Record<string, { multiple?: boolean; required?: boolean; description: string }>;
   run(services: Services, values: Values, database: DatabaseHandle): Promise<unknown>;
+  /** The process exit code for a result (default 0). */
+  exitCode?(result: unknown): number;
 }
 
 function text(values: Values, name: string): string {
@@ -222,6 +224,15 @@ const commands: Record<string, Command> = {
     options: {},
     run: async (s) => ({ purged: await s.idempotency.purgeExpired() }),
   },
+  verify: {
+    summary: "recompute every card's balance from its transactions; exit 1 on any mismatch",
+    options: {},
+    run: async (s) => {
+      const report = await s.ledger.verify();
+      return { ok: report.mismatches.length === 0, ...report };
+    },
+    exitCode: (result) => ((result as { ok: boolean }).ok ? 0 : 1),
+  },
 };
 
 function usage(): string {
@@ -274,7 +285,7 @@ export async function main(argv: string[]): Promise<number> {
     await migrate(database.db, database.kind);
     const result = await command.run(createServices(database), values, database);
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    return 0;
+    return command.exitCode?.(result) ?? 0;
   } catch (error) {
     const known =
       error instanceof UsageError ||

@@ -4,9 +4,13 @@ import type { Transaction } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { fingerprint, type IdempotencyService } from '../modules/idempotency/idempotency.service.js';
+import {
+  ClaimLostError,
+  fingerprint,
+  type IdempotencyService,
+} from '../modules/idempotency/idempotency.service.js';
 import { errorReply, sendError, STATUS } from './error-handler.js';
-import { isTransientDatabaseError } from './transient.js';
+import { isRetryableDatabaseError, isTransientDatabaseError } from './transient.js';
 
 export interface WriteAnswer {
   status: number;
@@ -22,9 +26,17 @@ export interface WriteOptions {
   transaction?: boolean;
 }
 
-const MAX_ATTEMPTS = 6;
+/** Attempts of one write under contention (so at most MAX_ATTEMPTS - 1 retries), then 503. */
+export const MAX_ATTEMPTS = 6;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const JSON_TYPE = 'application/json; charset=utf-8';
+const KEY_MESSAGE = 'Idempotency-Key must be 1 to 255 printable ASCII characters without spaces.';
+
+interface HeldKey {
+  partnerId: number;
+  key: string;
+  lease: string;
+}
 
 /**
  * The one way a POST, PUT or DELETE runs. It gives every write the same guarantees:
@@ -56,44 +68,35 @@ export class WriteRunner {
     options: WriteOptions,
   ): Promise<FastifyReply> {
     const key = this.keyOf(request);
-    const partnerId = request.auth.partnerId;
+    let held: HeldKey | null = null;
     if (key) {
-      const print = fingerprint(
-        [request.method, request.url, request.auth.user?.id ?? null, request.headers['content-type'] ?? null],
-        request.body,
-      );
+      const partnerId = request.auth.partnerId;
+      const print = fingerprint([request.method, request.url, request.auth.user?.id ?? null], request.body);
       const claim = await this.idempotency.claim(partnerId, key, print);
       if (claim.kind === 'replay') {
         reply.header('Idempotency-Replayed', 'true').code(claim.status);
         return claim.body === null ? reply.send() : reply.type(JSON_TYPE).send(claim.body);
       }
+      held = { partnerId, key, lease: claim.lease };
     }
 
     for (let attempt = 1; ; attempt++) {
       try {
         const answer =
           options.transaction === false
-            ? await this.complete(this.db, effect, key, partnerId)
-            : await this.db.transaction().execute((trx) => this.complete(trx, effect, key, partnerId));
+            ? await this.complete(this.db, effect, held)
+            : await this.db.transaction().execute((trx) => this.complete(trx, effect, held));
         reply.code(answer.status);
         return answer.text === null ? reply.send() : reply.type(JSON_TYPE).send(answer.text);
       } catch (error) {
-        if (isTransientDatabaseError(error) && attempt < MAX_ATTEMPTS) {
+        if (isRetryableDatabaseError(error) && attempt < MAX_ATTEMPTS) {
           await sleep(10 * 2 ** attempt * (0.5 + Math.random()));
           continue;
         }
-        const appError = error instanceof AppError ? error : null;
-        if (key) {
-          if (appError && STATUS[appError.kind] < 500 && appError.kind !== 'too_many_requests') {
-            // A refusal is an answer too: the retry gets the same refusal, nothing changed.
-            const { status, body } = errorReply(appError);
-            await this.idempotency.complete(this.db, partnerId, key, status, JSON.stringify(body));
-          } else {
-            await this.idempotency.release(partnerId, key);
-          }
-        }
+        // A lost claim belongs to the request that took it over: neither store nor release it.
+        if (held && !(error instanceof ClaimLostError)) await this.settleFailure(held, error, request);
         if (isTransientDatabaseError(error)) {
-          request.log.warn({ err: error }, 'write gave up after retries');
+          request.log.warn({ err: error, attempts: attempt }, 'write gave up: database busy');
           return sendError(
             reply,
             new AppError('unavailable', 'The server is busy, please retry.', undefined, 1),
@@ -104,26 +107,51 @@ export class WriteRunner {
     }
   }
 
+  /**
+   * After the effect was rolled back: a refusal (4xx) is an answer too, so a retry gets the same
+   * refusal; anything else (503, 500) gives the key back so a retry runs the request anew.
+   */
+  private async settleFailure(held: HeldKey, error: unknown, request: FastifyRequest): Promise<void> {
+    const { partnerId, key, lease } = held;
+    try {
+      if (error instanceof AppError && STATUS[error.kind] < 500 && error.kind !== 'too_many_requests') {
+        const { status, body } = errorReply(error);
+        if (await this.idempotency.complete(this.db, partnerId, key, lease, status, JSON.stringify(body))) {
+          return;
+        }
+      }
+      await this.idempotency.release(partnerId, key, lease);
+    } catch (storeError) {
+      // The claim stays "running" until its lease passes; then a retry takes it over.
+      request.log.warn({ err: storeError }, 'could not settle an idempotency key');
+    }
+  }
+
   private async complete(
     executor: Transaction<Database> | Db,
     effect: (executor: Transaction<Database> | Db) => Promise<WriteAnswer>,
-    key: string | null,
-    partnerId: number,
+    held: HeldKey | null,
   ): Promise<{ status: number; text: string | null }> {
     const answer = await effect(executor);
     const text = answer.body === undefined ? null : JSON.stringify(answer.body);
-    if (key) await this.idempotency.complete(executor, partnerId, key, answer.status, text);
+    if (
+      held &&
+      !(await this.idempotency.complete(executor, held.partnerId, held.key, held.lease, answer.status, text))
+    ) {
+      // Throwing rolls the effect back: the request that took the key over will make it.
+      throw new ClaimLostError();
+    }
     return { status: answer.status, text };
   }
 
   private keyOf(request: FastifyRequest): string | null {
     const raw = request.headers['idempotency-key'];
     if (raw === undefined) return null;
-    const key = Array.isArray(raw) ? raw[0] : raw;
-    if (!key || !KEY_PATTERN.test(key)) {
-      throw AppError.invalid('Idempotency-Key must be 1 to 255 printable ASCII characters.', {
-        'Idempotency-Key': ['Idempotency-Key must be 1 to 255 printable ASCII characters.'],
-      });
+    const values = Array.isArray(raw) ? raw : [raw];
+    const key = values[0];
+    // Two different keys on one request cannot both be honoured.
+    if (!key || !KEY_PATTERN.test(key) || values.some((v) => v !== key)) {
+      throw AppError.invalid(KEY_MESSAGE, { 'Idempotency-Key': [KEY_MESSAGE] });
     }
     return key;
   }

@@ -5,6 +5,7 @@ import type { DatabaseKind } from '../../src/config.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import { DEMO, loadDemo } from '../../src/demo/dataset.js';
 import { createServices, type Services } from '../../src/services.js';
+import { checkInjected } from './contract.js';
 import { DIALECTS, freshDatabase, openMigrated, type TestDatabase } from './databases.js';
 import { Factory } from './factory.js';
 
@@ -20,7 +21,7 @@ export interface TestContext {
   services: Services;
   database: DatabaseHandle;
   factory: Factory;
-  /** `inject` with JSON parsing of the answer. */
+  /** `inject` with JSON parsing of the answer; fails when the answer breaks the OpenAPI document. */
   request(options: InjectOptions): Promise<LightMyRequestResponse & { body: string; json: () => any }>;
 }
 
@@ -47,7 +48,11 @@ export function describeEachDialect(name: string, suite: (ctx: TestContext) => v
         });
         await ctx.app.ready();
         ctx.factory = new Factory(ctx.database);
-        ctx.request = (options) => ctx.app.inject(options) as never;
+        ctx.request = async (options) => {
+          const res = await ctx.app.inject(options);
+          await checkInjected(ctx.app, res); // every answer must match the served OpenAPI document
+          return res as never;
+        };
       });
       afterAll(async () => {
         await ctx.app?.close();

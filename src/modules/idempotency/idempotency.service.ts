@@ -3,13 +3,39 @@ import type { Db, Executor } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import { isoPlusSeconds, nowIso } from '../../lib/time.js';
 
-/** Keys are kept (and replayed) for 24 hours (SPEC §4). */
+/** Keys are kept (and replayed) for 24 hours after the first request (SPEC §4). */
 export const KEY_TTL_SECONDS = 24 * 60 * 60;
-/** A running claim whose holder has not finished in this time is taken to be abandoned. */
-export const CLAIM_LEASE_SECONDS = 60;
+/**
+ * A running claim whose holder has not finished in this time is taken to be abandoned (its
+ * process died) and a retry may take it over. Correctness never rests on this guess: every
+ * claim carries a fencing lease, so a holder that was only slow cannot commit after a takeover.
+ */
+export const CLAIM_LEASE_SECONDS = 30;
 
-export type Claim = { kind: 'claimed' } | { kind: 'replay'; status: number; body: string | null };
+/**
+ * `lease` is the claim's fencing token: the `locked_until` this holder wrote. A takeover always
+ * writes a later one, so "the row still holds my lease" means "the claim is still mine".
+ */
+export type Claim =
+  { kind: 'claimed'; lease: string } | { kind: 'replay'; status: number; body: string | null };
 
+/** The claim was taken over while this request ran; its effect must not commit. */
+export class ClaimLostError extends AppError {
+  constructor() {
+    super(
+      'conflict',
+      'A retry with this Idempotency-Key took the request over; retry to get its answer.',
+      undefined,
+      1,
+    );
+  }
+}
+
+/**
+ * What makes two requests "the same": method, path with query, the acting user, and the parsed
+ * body (JSON with sorted keys, so formatting and key order do not matter). Headers such as
+ * Content-Type do not change the meaning of a request, so they are left out.
+ */
 export function fingerprint(parts: (string | number | null)[], body: unknown): string {
   const hash = createHash('sha256');
   for (const part of parts) hash.update(`${part ?? ''}\n`);
@@ -27,99 +53,112 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+const stillRunning = () =>
+  new AppError('conflict', 'A request with this Idempotency-Key is still being processed.', undefined, 1);
+
 /**
  * Idempotency keys (SPEC §4). A request first claims its key in a short transaction of its
  * own, so a concurrent duplicate sees the claim at once (409) instead of queueing behind it;
  * the answer is then stored by `complete` inside the same transaction as the effect, so an
- * effect is never committed without its answer, nor an answer without its effect.
+ * effect is never committed without its answer, nor an answer without its effect. A process
+ * that dies mid-request leaves a running claim and no effect (its transaction never
+ * committed); once the lease has passed, a retry takes the claim over and runs the request.
  */
 export class IdempotencyService {
   constructor(private readonly db: Db) {}
 
   async claim(partnerId: number, key: string, print: string): Promise<Claim> {
-    const now = nowIso();
-    const inserted = await this.db
-      .insertInto('idempotency_keys')
-      .values({
-        partner_id: partnerId,
-        key,
-        fingerprint: print,
-        state: 'running',
-        status_code: null,
-        body: null,
-        locked_until: isoPlusSeconds(CLAIM_LEASE_SECONDS),
-        created_at: now,
-        expires_at: isoPlusSeconds(KEY_TTL_SECONDS),
-      })
-      .onConflict((oc) => oc.columns(['partner_id', 'key']).doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return { kind: 'claimed' };
+    for (let round = 0; round < 5; round++) {
+      const at = Date.now();
+      const now = new Date(at).toISOString();
+      const lease = isoPlusSeconds(CLAIM_LEASE_SECONDS, at);
+      const inserted = await this.db
+        .insertInto('idempotency_keys')
+        .values({
+          partner_id: partnerId,
+          key,
+          fingerprint: print,
+          state: 'running',
+          status_code: null,
+          body: null,
+          locked_until: lease,
+          created_at: now,
+          expires_at: isoPlusSeconds(KEY_TTL_SECONDS, at),
+        })
+        .onConflict((oc) => oc.columns(['partner_id', 'key']).doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return { kind: 'claimed', lease };
 
-    const row = await this.db
-      .selectFrom('idempotency_keys')
-      .selectAll()
-      .where('partner_id', '=', partnerId)
-      .where('key', '=', key)
-      .executeTakeFirst();
-    if (!row) return this.claim(partnerId, key, print); // purged in between
-    if (row.expires_at <= now) {
-      await this.db
-        .deleteFrom('idempotency_keys')
+      const row = await this.db
+        .selectFrom('idempotency_keys')
+        .selectAll()
         .where('partner_id', '=', partnerId)
         .where('key', '=', key)
-        .where('expires_at', '=', row.expires_at)
-        .execute();
-      return this.claim(partnerId, key, print);
+        .executeTakeFirst();
+      if (!row) continue; // released or purged in between: claim again
+      if (row.expires_at <= now) {
+        // Past its 24 hours the key is free again, whatever the purge job has not yet removed.
+        await this.db
+          .deleteFrom('idempotency_keys')
+          .where('partner_id', '=', partnerId)
+          .where('key', '=', key)
+          .where('expires_at', '=', row.expires_at)
+          .execute();
+        continue;
+      }
+      if (row.fingerprint !== print) {
+        throw AppError.invalid('Idempotency-Key was already used with a different request.', {
+          'Idempotency-Key': ['Idempotency-Key was already used with a different request.'],
+        });
+      }
+      if (row.state === 'done') return { kind: 'replay', status: row.status_code ?? 200, body: row.body };
+      if (row.locked_until > now) throw stillRunning();
+      // The holder's lease has passed (its process died, or it is stuck): take over.
+      const taken = await this.db
+        .updateTable('idempotency_keys')
+        .set({ locked_until: lease })
+        .where('partner_id', '=', partnerId)
+        .where('key', '=', key)
+        .where('state', '=', 'running')
+        .where('locked_until', '=', row.locked_until)
+        .executeTakeFirst();
+      if (Number(taken.numUpdatedRows) === 1) return { kind: 'claimed', lease };
+      throw stillRunning();
     }
-    if (row.fingerprint !== print) {
-      throw AppError.invalid('Idempotency-Key was already used with a different request.', {
-        'Idempotency-Key': ['Idempotency-Key was already used with a different request.'],
-      });
-    }
-    if (row.state === 'done') return { kind: 'replay', status: row.status_code ?? 200, body: row.body };
-    if (row.locked_until > now) {
-      throw new AppError(
-        'conflict',
-        'A request with this Idempotency-Key is still being processed.',
-        undefined,
-        1,
-      );
-    }
-    // The first holder died mid-request (its effect, if any, was rolled back with it): take over.
-    const taken = await this.db
-      .updateTable('idempotency_keys')
-      .set({ locked_until: isoPlusSeconds(CLAIM_LEASE_SECONDS) })
-      .where('partner_id', '=', partnerId)
-      .where('key', '=', key)
-      .where('state', '=', 'running')
-      .where('locked_until', '=', row.locked_until)
-      .executeTakeFirst();
-    if (Number(taken.numUpdatedRows) === 1) return { kind: 'claimed' };
-    throw new AppError(
-      'conflict',
-      'A request with this Idempotency-Key is still being processed.',
-      undefined,
-      1,
-    );
+    throw stillRunning();
   }
 
-  /** Stores the answer; pass the effect's transaction so both commit together. */
-  async complete(executor: Executor, partnerId: number, key: string, status: number, body: string | null) {
-    await executor
+  /**
+   * Stores the answer; pass the effect's transaction so both commit together. Returns false
+   * when the claim is no longer this holder's (taken over): the caller must then roll back.
+   */
+  async complete(
+    executor: Executor,
+    partnerId: number,
+    key: string,
+    lease: string,
+    status: number,
+    body: string | null,
+  ): Promise<boolean> {
+    const result = await executor
       .updateTable('idempotency_keys')
       .set({ state: 'done', status_code: status, body })
       .where('partner_id', '=', partnerId)
       .where('key', '=', key)
-      .execute();
+      .where('state', '=', 'running')
+      .where('locked_until', '=', lease)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   /** Gives the key back (the request failed without an answer worth keeping, e.g. a 503). */
-  async release(partnerId: number, key: string) {
+  async release(partnerId: number, key: string, lease: string): Promise<void> {
     await this.db
       .deleteFrom('idempotency_keys')
       .where('partner_id', '=', partnerId)
       .where('key', '=', key)
       .where('state', '=', 'running')
+      .where('locked_until', '=', lease)
       .execute();
   }
 

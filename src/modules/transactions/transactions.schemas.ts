@@ -1,0 +1,89 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { TRANSACTION_TYPES } from '../../lib/loyalty-types.js';
+
+/** Wire objects of the loyalty transaction history (SPEC §4; altegio-reference.md L-23). */
+
+const TYPE_IDS = Object.keys(TRANSACTION_TYPES);
+const TYPE_LIST = Object.entries(TRANSACTION_TYPES)
+  .map(([id, title]) => `${id} ${title.toLowerCase()}`)
+  .join(', ');
+
+export const TransactionTypeRef = Type.Object(
+  { id: Type.Integer(), title: Type.String() },
+  { $id: 'TransactionTypeRef', description: `Transaction type: ${TYPE_LIST}` },
+);
+
+export const TransactionSchema = Type.Object(
+  {
+    id: Type.Integer({ description: 'Transaction id' }),
+    card_id: Type.Integer({ description: 'Loyalty card id' }),
+    salon_group_id: Type.Integer({ description: 'Chain id' }),
+    company_id: Type.Union([Type.Integer(), Type.Null()], {
+      description: 'Location (company) where it was recorded; null for a chain-level transaction',
+    }),
+    company: Type.Union([Type.Object({ id: Type.Integer(), title: Type.String() }), Type.Null()], {
+      description: 'That location, with its title (extension); null for a chain-level transaction',
+    }),
+    type_id: Type.Integer({ minimum: 1, maximum: 11 }),
+    type: TransactionTypeRef,
+    amount: Type.Number({
+      description:
+        'Signed change of the card balance: positive for an accrual or top-up, negative for a withdrawal',
+    }),
+    title: Type.String({ description: 'Comment given with the transaction (extension); "" when none' }),
+    visit_id: Type.Integer({ description: 'Visit id; 0 when the transaction belongs to no visit' }),
+    program_id: Type.Integer({ description: 'Loyalty program id; 0 when no program made it (manual ones)' }),
+    status_id: Type.Integer({ description: '1 for a recorded transaction' }),
+    actor: Type.Object(
+      {
+        partner_id: Type.Union([Type.Integer(), Type.Null()], { description: 'Partner whose token made it' }),
+        user_id: Type.Union([Type.Integer(), Type.Null()], { description: 'User whose token made it' }),
+        user_name: Type.String({ description: 'That user name; "" when none' }),
+      },
+      { description: 'Who recorded it (extension)' },
+    ),
+    created: Type.String({ description: 'When it was recorded, UTC, e.g. 2024-01-31T10:00:00+0000' }),
+  },
+  { $id: 'Transaction', title: 'Transaction' },
+);
+
+const Page = Type.Optional(Type.Integer({ minimum: 1, default: 1, description: 'Page number, from 1' }));
+const Count = Type.Optional(
+  Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Page size: 1 to 1000, default 100' }),
+);
+const Day = (description: string) =>
+  Type.String({
+    pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+    description,
+    examples: ['2024-01-31'],
+    errorMessage: 'must be a date as Y-m-d (e.g. 2024-01-31)',
+  });
+const Ids = (description: string) =>
+  Type.Optional(
+    Type.Array(Type.Integer({ minimum: 1 }), { description, errorMessage: 'must be positive integer ids' }),
+  );
+
+export const CardTransactionsQuery = Type.Object({ page: Page, count: Count });
+
+export const ChainTransactionsQuery = Type.Object({
+  created_after: Day('First day (UTC) of the period, included'),
+  created_before: Day('Last day (UTC) of the period, included'),
+  'types[]': Type.Optional(
+    Type.Array(
+      Type.Unsafe<string>({
+        type: 'string',
+        enum: TYPE_IDS,
+        errorMessage: `must be transaction type ids 1 to ${TYPE_IDS.length}`,
+      }),
+      { description: `Only these transaction types: ${TYPE_LIST}` },
+    ),
+  ),
+  'company_ids[]': Ids('Only transactions recorded at these locations'),
+  'visit_ids[]': Ids('Only transactions of these visits'),
+  page: Page,
+  count: Count,
+});
+
+export type TransactionWire = Static<typeof TransactionSchema>;
+export type CardTransactionsInput = Static<typeof CardTransactionsQuery>;
+export type ChainTransactionsInput = Static<typeof ChainTransactionsQuery>;
