@@ -12,6 +12,11 @@ declare module 'fastify' {
     /** Every route under /api/v1 declares its scheme; routes without one are public. */
     auth?: AuthScheme;
     access?: AccessRule;
+    /**
+     * `false` for a write whose answer must never be stored (it carries a secret): its
+     * Idempotency-Key is not honoured, and the OpenAPI document does not offer one.
+     */
+    idempotency?: false;
   }
   interface FastifyRequest {
     auth: AuthContext;

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { AppError, type ErrorKind } from '../errors.js';
 import { failure, type Envelope } from './envelope.js';
 import { toFieldErrors } from './validation.js';
-import { isTransientDatabaseError } from './transient.js';
+import { isTransientDatabaseError } from '../db/errors.js';
 
 /** The only mapping from error kinds to HTTP statuses. */
 export const STATUS: Record<ErrorKind, number> = {

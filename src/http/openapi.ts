@@ -63,7 +63,8 @@ Get a user token with \`POST /auth\`.
 
 **Extensions** (ours, additive, marked \`x-extension: true\`): the \`Idempotency-Key\` request header on every
 POST/PUT/PATCH/DELETE (same key and request within 24 h replays the first answer with \`Idempotency-Replayed: true\`;
-same key, different request: 422; same key while the first runs: 409), and the card transaction history.`;
+same key, different request: 422; same key while the first runs: 409; not on \`POST /auth\`, whose answer holds a
+token that is never stored), and the card transaction history.`;
 
 type JsonObject = Record<string, any>;
 
@@ -109,6 +110,9 @@ function clean(node: unknown): void {
   for (const value of Object.values(object)) clean(value);
 }
 
+/** Marks, on its way through @fastify/swagger, an operation that does not honour Idempotency-Key. */
+const NO_IDEMPOTENCY = 'x-no-idempotency-key';
+
 function transformRoute({
   schema,
   url,
@@ -129,6 +133,7 @@ function transformRoute({
       ...schema,
       ...(!schema.security && scheme ? { security: [{ [scheme]: [] }] } : {}),
       ...(schema.body ? { body: markNamed(schema.body as JsonObject) } : {}),
+      ...(route.config?.idempotency === false ? { [NO_IDEMPOTENCY]: true } : {}),
       ...(response
         ? { response: Object.fromEntries(Object.entries(response).map(([s, r]) => [s, markNamed(r)])) }
         : {}),
@@ -203,6 +208,8 @@ function transformDocument(input: object): JsonObject {
       const operation = item[method] as JsonObject | undefined;
       if (!operation) continue;
       if (EXTENSION_OPERATIONS.has(`${method} ${path}`)) operation['x-extension'] = true;
+      const idempotent = WRITE_METHODS.has(method) && !operation[NO_IDEMPOTENCY];
+      delete operation[NO_IDEMPOTENCY];
       const responses: JsonObject = operation.responses ?? {};
       responses.default ??= {
         description: STATUS_TEXT.default,
@@ -212,7 +219,7 @@ function transformDocument(input: object): JsonObject {
         if (response.description === 'Default Response' && STATUS_TEXT[status]) {
           response.description = STATUS_TEXT[status];
         }
-        if (WRITE_METHODS.has(method) && status.startsWith('2')) {
+        if (idempotent && status.startsWith('2')) {
           response.headers = {
             ...response.headers,
             'Idempotency-Replayed': { $ref: '#/components/headers/IdempotencyReplayed' },
@@ -220,7 +227,7 @@ function transformDocument(input: object): JsonObject {
         }
       }
       operation.responses = sortKeys(responses, byStatus);
-      if (WRITE_METHODS.has(method)) {
+      if (idempotent) {
         operation.parameters = [
           ...(operation.parameters ?? []),
           { $ref: '#/components/parameters/IdempotencyKey' },

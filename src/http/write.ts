@@ -10,7 +10,7 @@ import {
   type IdempotencyService,
 } from '../modules/idempotency/idempotency.service.js';
 import { errorReply, sendError, STATUS } from './error-handler.js';
-import { isRetryableDatabaseError, isTransientDatabaseError } from './transient.js';
+import { isRetryableDatabaseError, isTransientDatabaseError } from '../db/errors.js';
 
 export interface WriteAnswer {
   status: number;
@@ -67,7 +67,7 @@ export class WriteRunner {
     effect: (executor: Transaction<Database> | Db) => Promise<WriteAnswer>,
     options: WriteOptions,
   ): Promise<FastifyReply> {
-    const key = this.keyOf(request);
+    const key = request.routeOptions.config.idempotency === false ? null : this.keyOf(request);
     let held: HeldKey | null = null;
     if (key) {
       const partnerId = request.auth.partnerId;

@@ -305,5 +305,9 @@ describeEachDialect('admin CLI round trip', (ctx) => {
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toMatch(/Chain 999999 not found/);
     expect(admin('no-such-command').status).toBe(2);
+    // The round trip above created this login: a second user with it is refused, in any case.
+    const duplicate = admin('user:create', '--login', 'CLI@example.com', '--password', 'another-password');
+    expect(duplicate.status).toBe(1);
+    expect(duplicate.stderr).toMatch(/login is already taken/);
   });
 });

@@ -288,6 +288,27 @@ describeEachDialect('Idempotency-Key', (ctx) => {
     expect(await ctx.factory.balanceOf(world.cardId)).toEqual({ balance: 200, ledger: 200, rows: 2 });
   });
 
+  it('does not honour a key on POST /auth: the answer holds a token, and tokens are never stored', async () => {
+    const world = await ctx.factory.world();
+    const user = await ctx.database.db
+      .selectFrom('users')
+      .select('login')
+      .where('id', '=', world.user.id)
+      .executeTakeFirstOrThrow();
+    const login = () =>
+      ctx.request({
+        method: 'POST',
+        url: '/api/v1/auth',
+        headers: { authorization: world.partnerAuth, 'idempotency-key': 'login-1' },
+        payload: { login: user.login, password: 'secret-password' },
+      });
+    const [first, second] = [await login(), await login()];
+    expect([first.statusCode, second.statusCode]).toEqual([201, 201]);
+    expect(second.headers['idempotency-replayed']).toBeUndefined();
+    expect(first.json().data.user_token).not.toBe(second.json().data.user_token);
+    expect(await keyRow(ctx, world.partner.id, 'login-1')).toBeUndefined();
+  });
+
   it('replays card issue and removal (POST and DELETE)', async () => {
     const world = await ctx.factory.world();
     const phone = uniquePhone();

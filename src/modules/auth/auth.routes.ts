@@ -32,14 +32,17 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
   app.post(
     '/auth',
     {
-      config: { auth: 'partner' },
+      // The answer holds a user token, and tokens are only ever stored hashed: a login is not
+      // replayed from storage. Repeating it is harmless (it issues another token).
+      config: { auth: 'partner', idempotency: false },
       schema: {
         operationId: 'authorize_user',
         summary: 'Authorize User',
         description:
           'Exchanges login and password for a user token (Decision: requires the partner token). ' +
           'A wrong login and a wrong password get the same 401; 5 failures for one login within 15 minutes ' +
-          'answer 429 with Retry-After. Each login issues a new token; changing the password revokes them all.',
+          'answer 429 with Retry-After. Each login issues a new token; changing the password revokes them all. ' +
+          'Idempotency-Key is not honoured here: the answer carries a secret that is never stored.',
         tags: ['Authentication B2B'],
         security: [{ BearerPartner: [] }],
         body: AuthBody,

@@ -1,6 +1,7 @@
 import type { Db, Executor } from '../../db/database.js';
 import { AppError } from '../../errors.js';
-import { idsField, requireChainMembers } from '../chains/chain-input.js';
+import { idsField } from '../../lib/fields.js';
+import { requireChainMembers } from '../chains/chain-members.js';
 import { ChainsRepository } from '../chains/chains.repository.js';
 import { CardTypesRepository } from './card-types.repository.js';
 import type { CardTypeDetailWire, CreateCardTypeInput, UpdateCardTypeInput } from './card-types.schemas.js';

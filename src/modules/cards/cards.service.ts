@@ -1,9 +1,7 @@
 import type { Db, Executor } from '../../db/database.js';
 import { AppError } from '../../errors.js';
-import { isUniqueViolation } from '../../http/transient.js';
-import { parseId } from '../../lib/ids.js';
-import { MoneyFormatError, parseMoney } from '../../lib/money.js';
-import { normalizePhone, PhoneFormatError } from '../../lib/phone.js';
+import { isUniqueViolation } from '../../db/errors.js';
+import { idField, moneyField, phoneField } from '../../lib/fields.js';
 import type { AuthContext } from '../auth/auth.service.js';
 import { ProgramsRepository, type ProgramWithRules } from '../programs/programs.repository.js';
 import { toBalanceWire, toCardTypeWire, toCardWire, type CardWithRefs } from './cards.mapper.js';
@@ -25,15 +23,6 @@ const CARD_NUMBER = /^[A-Za-z0-9-]{1,32}$/;
 export interface TransactionPlace {
   chainId: number;
   locationId: number | null;
-}
-
-export function phoneField(value: unknown, field = 'phone'): string {
-  try {
-    return normalizePhone(value);
-  } catch (error) {
-    if (error instanceof PhoneFormatError) throw AppError.field(field, error.message);
-    throw error;
-  }
 }
 
 /** The loyalty card operations of SPEC §3. Access to the location/chain is checked by the route. */
@@ -103,8 +92,7 @@ export class CardsService {
     location: { id: number; chain_id: number },
     input: IssueCardInput,
   ): Promise<LoyaltyCardWire> {
-    const typeId = parseId(input.loyalty_card_type_id);
-    if (typeId === null) throw AppError.field('loyalty_card_type_id', 'must be a positive integer');
+    const typeId = idField(input.loyalty_card_type_id, 'loyalty_card_type_id');
     const phone = phoneField(input.phone);
     let number: string | null = null;
     if (input.loyalty_card_number !== undefined) {
@@ -165,13 +153,7 @@ export class CardsService {
     cardId: number,
     input: ManualTransactionInput,
   ): Promise<CardBalanceWire> {
-    let delta: number;
-    try {
-      delta = parseMoney(input.amount);
-    } catch (error) {
-      if (error instanceof MoneyFormatError) throw AppError.field('amount', error.message);
-      throw error;
-    }
+    const delta = moneyField(input.amount, 'amount');
     if (delta === 0) throw AppError.field('amount', 'must not be 0');
     const repo = new CardsRepository(executor);
     const card = await repo.applyDelta(place.chainId, cardId, delta);

@@ -1,8 +1,7 @@
 import type { Db, Executor } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import { formatPhone } from '../../lib/phone.js';
-import { phoneField } from '../cards/cards.service.js';
-import { hundredthsField, idsField, intField, pageOf } from '../chains/chain-input.js';
+import { idsField, intField, moneyField, pageOf, phoneField } from '../../lib/fields.js';
 import { LocationsRepository } from '../locations/locations.repository.js';
 import { toClientWire, toSearchRow } from './clients.mapper.js';
 import {
@@ -71,9 +70,9 @@ function clientValues(input: ClientInput): ClientValues {
   if (input.discount !== undefined) values.discount = intField(input.discount, 'discount', 0, 100);
   if (input.sms_check !== undefined) values.sms_check = intField(input.sms_check, 'sms_check', 0, 1);
   if (input.sms_not !== undefined) values.sms_not = intField(input.sms_not, 'sms_not', 0, 1);
-  if (input.balance !== undefined) values.balance_minor = hundredthsField(input.balance, 'balance');
+  if (input.balance !== undefined) values.balance_minor = moneyField(input.balance, 'balance');
   if (input.spent !== undefined) {
-    values.spent_minor = hundredthsField(input.spent, 'spent');
+    values.spent_minor = moneyField(input.spent, 'spent');
     if (values.spent_minor < 0) throw AppError.field('spent', 'must not be negative');
   }
   if (input.custom_fields !== undefined) values.custom_fields = JSON.stringify(input.custom_fields);

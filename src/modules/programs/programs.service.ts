@@ -3,7 +3,8 @@ import type { Db, Executor } from '../../db/database.js';
 import type { ProgramRow, ProgramTable } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import { LOYALTY_TYPES, loyaltyTypeByCode, loyaltyTypeById, VALUE_UNITS } from '../../lib/loyalty-types.js';
-import { hundredthsField, idsField, intField, requireChainMembers } from '../chains/chain-input.js';
+import { idsField, intField, moneyField } from '../../lib/fields.js';
+import { requireChainMembers } from '../chains/chain-members.js';
 import { LocationsRepository } from '../locations/locations.repository.js';
 import { toLocationProgramWire, toProgramDetailWire } from './programs.mapper.js';
 import { ProgramsRepository, type ProgramItems, type RuleValues } from './programs.repository.js';
@@ -98,7 +99,7 @@ function rulesOf(rules: RuleInputWire[]): RuleValues[] {
   return rules.map((rule, i) => ({
     parameter: intField(rule.parameter ?? 0, `rules.${i}.parameter`),
     service_id: intField(rule.service_id ?? 0, `rules.${i}.service_id`),
-    value_hundredths: hundredthsField(rule.value, `rules.${i}.value`),
+    value_hundredths: moneyField(rule.value, `rules.${i}.value`),
   }));
 }
 
@@ -223,7 +224,7 @@ export class ProgramsService {
         id: rule.id,
         parameter: intField(rule.parameter, `rules.${i}.parameter`),
         service_id: 0,
-        value_hundredths: hundredthsField(rule.value, `rules.${i}.value`),
+        value_hundredths: moneyField(rule.value, `rules.${i}.value`),
       })),
       locationIds: input.locationIds ?? [],
       cardTypeIds: input.cardTypeIds ?? [],

@@ -91,6 +91,12 @@ export class SetupService {
     const token = input.token ?? newToken();
     for (const id of input.locationIds ?? []) await this.requireRow('locations', id, 'Location');
     for (const id of input.chainIds ?? []) await this.requireChain(this.db, id);
+    const taken = await this.db
+      .selectFrom('users')
+      .select('id')
+      .where(sql<string>`lower(login)`, '=', input.login.trim().toLowerCase())
+      .executeTakeFirst();
+    if (taken) throw AppError.field('login', 'is already taken');
     return this.db.transaction().execute(async (trx) => {
       const user = await trx
         .insertInto('users')
