@@ -25,6 +25,11 @@ export async function runServer(
   purge.unref();
 
   let closing = false;
+  // A keep-alive connection that was busy when close() began would otherwise stay open after
+  // its answer (until the keep-alive timeout) and hold the shutdown back.
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;

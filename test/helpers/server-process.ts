@@ -74,7 +74,7 @@ export class ServerProcess {
   /** Starts a server on the database and waits until `/health` answers 200 (30 s at most). */
   static async start(
     databaseUrl: string,
-    options: { port?: number; maxSockets?: number } = {},
+    options: { port?: number; maxSockets?: number; env?: Record<string, string> } = {},
   ): Promise<ServerProcess> {
     for (let attempt = 1; ; attempt++) {
       const port = options.port ?? (await freePort());
@@ -87,6 +87,7 @@ export class ServerProcess {
           DATABASE_URL: databaseUrl,
           LOG_LEVEL: 'warn',
           DEMO: '',
+          ...options.env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -133,6 +134,16 @@ export class ServerProcess {
 
   log(): string {
     return this.output.join('').split('\n').slice(-40).join('\n');
+  }
+
+  /** Everything the process printed that is still kept (the last 200 chunks). */
+  fullLog(): string {
+    return this.output.join('');
+  }
+
+  /** Resolves with the exit code once the process has ended. */
+  exitCode(): Promise<number | null> {
+    return this.exited;
   }
 
   request(
