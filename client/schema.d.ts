@@ -17,7 +17,7 @@ export interface paths {
     put?: never;
     /**
      * Authorize User
-     * @description Exchanges login and password for a user token (Decision: requires the partner token). A wrong login and a wrong password get the same 401; 5 failures for one login within 15 minutes answer 429 with Retry-After. Each login issues a new token; changing the password revokes them all.
+     * @description Exchanges login and password for a user token (Decision: requires the partner token). A wrong login and a wrong password get the same 401; 5 failures for one login within 15 minutes answer 429 with Retry-After. Each login issues a new token; changing the password revokes them all. Idempotency-Key is not honoured here: the answer carries a secret that is never stored.
      */
     post: operations['authorize_user'];
     delete?: never;
@@ -1329,10 +1329,7 @@ export interface operations {
   authorize_user: {
     parameters: {
       query?: never;
-      header?: {
-        /** @description Extension (not Altegio). Makes the write safe to retry: the same key with the same request within 24 hours replays the first answer (status and body) with `Idempotency-Replayed: true`; the same key with another request is 422; while the first request still runs, 409. Scoped to the partner token. */
-        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
-      };
+      header?: never;
       path?: never;
       cookie?: never;
     };
@@ -1345,7 +1342,6 @@ export interface operations {
       /** @description Created */
       201: {
         headers: {
-          'Idempotency-Replayed': components['headers']['IdempotencyReplayed'];
           [name: string]: unknown;
         };
         content: {
