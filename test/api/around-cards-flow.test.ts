@@ -7,18 +7,10 @@ import { uniquePhone } from '../helpers/factory.js';
  * client, a promotion and a card type, then a card issued to the client showing the promotion.
  */
 describeEachDialect('around the cards: the whole flow over HTTP', (ctx) => {
-  const call = (method: string, url: string, authorization: string, payload?: unknown) =>
-    ctx.request({
-      method: method as never,
-      url: `/api/v1${url}`,
-      headers: { authorization },
-      ...(payload === undefined ? {} : { payload: payload as never }),
-    });
-
   it('location → client → promotion → card type → card with the promotion', async () => {
     const w = await ctx.factory.world();
 
-    const location = await call('POST', '/companies', w.auth, {
+    const location = await ctx.api('POST', '/companies', w.auth, {
       title: 'Flow location',
       group_id: w.chainId,
     });
@@ -26,14 +18,14 @@ describeEachDialect('around the cards: the whole flow over HTTP', (ctx) => {
     const locationId: number = location.json().data.id;
 
     const phone = uniquePhone();
-    const client = await call('POST', `/clients/${locationId}`, w.auth, {
+    const client = await ctx.api('POST', `/clients/${locationId}`, w.auth, {
       name: 'Flow client',
       phone: `+${phone}`,
     });
     expect(client.statusCode).toBe(201);
     const clientId: number = client.json().data.id;
 
-    const promotion = await call('POST', `/chain/${w.chainId}/loyalty/programs`, w.auth, {
+    const promotion = await ctx.api('POST', `/chain/${w.chainId}/loyalty/programs`, w.auth, {
       title: 'Visits discount',
       type: 'discount_accumulative_visits',
       value_unit: 'percent',
@@ -48,7 +40,7 @@ describeEachDialect('around the cards: the whole flow over HTTP', (ctx) => {
     expect(promotion.statusCode).toBe(200);
     const programId: number = promotion.json().data.id;
 
-    const cardType = await call('POST', `/chain/${w.chainId}/loyalty/card_types`, w.auth, {
+    const cardType = await ctx.api('POST', `/chain/${w.chainId}/loyalty/card_types`, w.auth, {
       title: 'Flow card',
       company_ids: [locationId],
       loyalty_program_ids: [programId],
@@ -56,7 +48,7 @@ describeEachDialect('around the cards: the whole flow over HTTP', (ctx) => {
     expect(cardType.statusCode).toBe(201);
     const cardTypeId: number = cardType.json().data.id;
 
-    const issued = await call('POST', `/loyalty/cards/${locationId}`, w.auth, {
+    const issued = await ctx.api('POST', `/loyalty/cards/${locationId}`, w.auth, {
       loyalty_card_type_id: cardTypeId,
       phone,
     });
@@ -83,14 +75,14 @@ describeEachDialect('around the cards: the whole flow over HTTP', (ctx) => {
     });
 
     // The card belongs to the client added over HTTP, and the client's cards show the promotion.
-    const ofClient = await call('GET', `/loyalty/client_cards/${clientId}`, w.auth);
+    const ofClient = await ctx.api('GET', `/loyalty/client_cards/${clientId}`, w.auth);
     expect(ofClient.statusCode).toBe(200);
     expect(ofClient.json().data).toMatchObject([{ id: card.id, programs: [{ id: programId }] }]);
-    const chainClients = await call('GET', `/group/${w.chainId}/clients?phone=${phone}`, w.auth);
+    const chainClients = await ctx.api('GET', `/group/${w.chainId}/clients?phone=${phone}`, w.auth);
     expect(chainClients.json().data.clients).toEqual([
       { id: clientId, company_id: locationId, name: 'Flow client', email: '' },
     ]);
-    const active = await call('GET', `/company/${locationId}/loyalty/programs/search`, w.auth);
+    const active = await ctx.api('GET', `/company/${locationId}/loyalty/programs/search`, w.auth);
     expect(active.json().data.map((p: { id: number }) => p.id)).toEqual([programId]);
   });
 });

@@ -3,18 +3,11 @@ import { DEMO, DEMO_AUTH, describeEachDialect } from '../helpers/app.js';
 import { uniquePhone } from '../helpers/factory.js';
 
 describeEachDialect('card types (extension)', (ctx) => {
-  const call = (method: string, url: string, authorization: string, payload?: unknown) =>
-    ctx.request({
-      method: method as never,
-      url: `/api/v1${url}`,
-      headers: { authorization },
-      ...(payload === undefined ? {} : { payload: payload as never }),
-    });
   const ids = (res: { json: () => any }) => res.json().data.map((x: { id: number }) => x.id);
 
   it('POST creates a card type with its locations and promotions; the card operations list it', async () => {
     const w = await ctx.factory.world({ programs: true });
-    const res = await call('POST', `/chain/${w.chainId}/loyalty/card_types`, w.auth, {
+    const res = await ctx.api('POST', `/chain/${w.chainId}/loyalty/card_types`, w.auth, {
       title: 'Gold',
       company_ids: [String(w.locationId)],
       loyalty_program_ids: [w.programId],
@@ -33,18 +26,18 @@ describeEachDialect('card types (extension)', (ctx) => {
       meta: [],
     });
     const id = res.json().data.id;
-    expect(ids(await call('GET', `/chain/${w.chainId}/loyalty/card_types`, w.partnerAuth))).toEqual([
+    expect(ids(await ctx.api('GET', `/chain/${w.chainId}/loyalty/card_types`, w.partnerAuth))).toEqual([
       w.cardTypeId,
       id,
     ]);
-    expect(ids(await call('GET', `/loyalty/card_types/salon/${w.locationId}`, w.auth))).toEqual([
+    expect(ids(await ctx.api('GET', `/loyalty/card_types/salon/${w.locationId}`, w.auth))).toEqual([
       w.cardTypeId,
       id,
     ]);
-    const read = await call('GET', `/chain/${w.chainId}/loyalty/card_types/${id}`, w.auth);
+    const read = await ctx.api('GET', `/chain/${w.chainId}/loyalty/card_types/${id}`, w.auth);
     expect(read.json().data).toEqual(res.json().data);
 
-    const issued = await call('POST', `/loyalty/cards/${w.locationId}`, w.auth, {
+    const issued = await ctx.api('POST', `/loyalty/cards/${w.locationId}`, w.auth, {
       loyalty_card_type_id: id,
       phone: uniquePhone(),
     });
@@ -56,7 +49,7 @@ describeEachDialect('card types (extension)', (ctx) => {
     const w = await ctx.factory.world();
     const other = await ctx.factory.world({ programs: true });
     const create = (payload: unknown) =>
-      call('POST', `/chain/${w.chainId}/loyalty/card_types`, w.auth, payload);
+      ctx.api('POST', `/chain/${w.chainId}/loyalty/card_types`, w.auth, payload);
     const missing = await create({});
     expect(missing.statusCode).toBe(422);
     expect(missing.json().meta.errors).toHaveProperty('title');
@@ -78,7 +71,7 @@ describeEachDialect('card types (extension)', (ctx) => {
 
   it('PUT changes title, locations and promotions; the card operations follow at once', async () => {
     const w = await ctx.factory.world({ programs: true });
-    const renamed = await call('PUT', `/chain/${w.chainId}/loyalty/card_types/${w.cardTypeId}`, w.auth, {
+    const renamed = await ctx.api('PUT', `/chain/${w.chainId}/loyalty/card_types/${w.cardTypeId}`, w.auth, {
       title: 'Renamed',
     });
     expect(renamed.statusCode).toBe(200);
@@ -89,26 +82,28 @@ describeEachDialect('card types (extension)', (ctx) => {
     });
 
     const phone = uniquePhone();
-    await call('POST', `/loyalty/cards/${w.locationId}`, w.auth, {
+    await ctx.api('POST', `/loyalty/cards/${w.locationId}`, w.auth, {
       loyalty_card_type_id: w.cardTypeId,
       phone,
     });
-    const unlinked = await call('PUT', `/chain/${w.chainId}/loyalty/card_types/${w.cardTypeId}`, w.auth, {
+    const unlinked = await ctx.api('PUT', `/chain/${w.chainId}/loyalty/card_types/${w.cardTypeId}`, w.auth, {
       loyalty_program_ids: [],
     });
     expect(unlinked.json().data.loyalty_program_ids).toEqual([]);
-    const cards = await call('GET', `/loyalty/cards/${phone}/${w.chainId}/${w.locationId}`, w.auth);
+    const cards = await ctx.api('GET', `/loyalty/cards/${phone}/${w.chainId}/${w.locationId}`, w.auth);
     expect(cards.json().data[0]).toMatchObject({ type: { title: 'Renamed' }, programs: [] });
 
-    await call('PUT', `/chain/${w.chainId}/loyalty/card_types/${w.cardTypeId}`, w.auth, { company_ids: [] });
-    expect(ids(await call('GET', `/loyalty/card_types/salon/${w.locationId}`, w.auth))).toEqual([]);
-    const refused = await call('POST', `/loyalty/cards/${w.locationId}`, w.auth, {
+    await ctx.api('PUT', `/chain/${w.chainId}/loyalty/card_types/${w.cardTypeId}`, w.auth, {
+      company_ids: [],
+    });
+    expect(ids(await ctx.api('GET', `/loyalty/card_types/salon/${w.locationId}`, w.auth))).toEqual([]);
+    const refused = await ctx.api('POST', `/loyalty/cards/${w.locationId}`, w.auth, {
       loyalty_card_type_id: w.cardTypeId,
       phone: uniquePhone(),
     });
     expect(refused.statusCode).toBe(422);
 
-    const bad = await call('PUT', `/chain/${w.chainId}/loyalty/card_types/${w.cardTypeId}`, w.auth, {
+    const bad = await ctx.api('PUT', `/chain/${w.chainId}/loyalty/card_types/${w.cardTypeId}`, w.auth, {
       company_ids: [DEMO.locationId],
     });
     expect(bad.statusCode).toBe(422);
@@ -118,28 +113,28 @@ describeEachDialect('card types (extension)', (ctx) => {
   it('DELETE: 204; the type leaves every list, issued cards keep it', async () => {
     const w = await ctx.factory.world();
     const phone = uniquePhone();
-    const card = await call('POST', `/loyalty/cards/${w.locationId}`, w.auth, {
+    const card = await ctx.api('POST', `/loyalty/cards/${w.locationId}`, w.auth, {
       loyalty_card_type_id: w.cardTypeId,
       phone,
     });
-    const res = await call('DELETE', `/chain/${w.chainId}/loyalty/card_types/${w.cardTypeId}`, w.auth);
+    const res = await ctx.api('DELETE', `/chain/${w.chainId}/loyalty/card_types/${w.cardTypeId}`, w.auth);
     expect(res.statusCode).toBe(204);
     expect(res.body).toBe('');
-    expect(ids(await call('GET', `/chain/${w.chainId}/loyalty/card_types`, w.partnerAuth))).toEqual([]);
+    expect(ids(await ctx.api('GET', `/chain/${w.chainId}/loyalty/card_types`, w.partnerAuth))).toEqual([]);
     expect(
-      (await call('GET', `/chain/${w.chainId}/loyalty/card_types/${w.cardTypeId}`, w.auth)).statusCode,
+      (await ctx.api('GET', `/chain/${w.chainId}/loyalty/card_types/${w.cardTypeId}`, w.auth)).statusCode,
     ).toBe(404);
     expect(
-      (await call('DELETE', `/chain/${w.chainId}/loyalty/card_types/${w.cardTypeId}`, w.auth)).statusCode,
+      (await ctx.api('DELETE', `/chain/${w.chainId}/loyalty/card_types/${w.cardTypeId}`, w.auth)).statusCode,
     ).toBe(404);
-    const cards = await call('GET', `/loyalty/cards/${phone}/${w.chainId}/${w.locationId}`, w.auth);
+    const cards = await ctx.api('GET', `/loyalty/cards/${phone}/${w.chainId}/${w.locationId}`, w.auth);
     expect(ids(cards)).toEqual([card.json().data.id]);
   });
 
   it('another chain card type is 404; a chain not granted is 403', async () => {
     const w = await ctx.factory.world();
     for (const method of ['GET', 'PUT', 'DELETE']) {
-      const res = await call(
+      const res = await ctx.api(
         method,
         `/chain/${w.chainId}/loyalty/card_types/10992`,
         w.auth,
@@ -148,10 +143,10 @@ describeEachDialect('card types (extension)', (ctx) => {
       expect(res.statusCode, method).toBe(404);
     }
     expect(
-      (await call('POST', `/chain/${DEMO.chainId}/loyalty/card_types`, w.auth, { title: 'x' })).statusCode,
+      (await ctx.api('POST', `/chain/${DEMO.chainId}/loyalty/card_types`, w.auth, { title: 'x' })).statusCode,
     ).toBe(403);
     expect(
-      (await call('POST', `/chain/${DEMO.otherChainId}/loyalty/card_types`, DEMO_AUTH, { title: 'x' }))
+      (await ctx.api('POST', `/chain/${DEMO.otherChainId}/loyalty/card_types`, DEMO_AUTH, { title: 'x' }))
         .statusCode,
     ).toBe(403);
   });

@@ -30,18 +30,10 @@ const CLIENT_FIELDS = [
 ];
 
 describeEachDialect('clients', (ctx) => {
-  const call = (method: string, url: string, authorization: string, payload?: unknown) =>
-    ctx.request({
-      method: method as never,
-      url: `/api/v1${url}`,
-      headers: { authorization },
-      ...(payload === undefined ? {} : { payload: payload as never }),
-    });
-
   it('POST /clients/{location_id} adds a client with the documented fields; GET reads it back', async () => {
     const w = await ctx.factory.world();
     const phone = uniquePhone();
-    const res = await call('POST', `/clients/${w.locationId}`, w.auth, {
+    const res = await ctx.api('POST', `/clients/${w.locationId}`, w.auth, {
       name: 'Jane',
       surname: 'Doe',
       middle_name: 'Q',
@@ -95,7 +87,7 @@ describeEachDialect('clients', (ctx) => {
       .executeTakeFirstOrThrow();
     expect(stored).toEqual({ phone, balance_minor: 1250, spent_minor: 10025 });
 
-    const read = await call('GET', `/client/${w.locationId}/${client.id}`, w.auth);
+    const read = await ctx.api('GET', `/client/${w.locationId}/${client.id}`, w.auth);
     expect(read.statusCode).toBe(200);
     expect(read.json().data).toEqual(client);
   });
@@ -103,9 +95,9 @@ describeEachDialect('clients', (ctx) => {
   it('a client added here is the one the card operations find', async () => {
     const w = await ctx.factory.world();
     const phone = uniquePhone();
-    const created = await call('POST', `/clients/${w.locationId}`, w.auth, { name: 'Card holder', phone });
+    const created = await ctx.api('POST', `/clients/${w.locationId}`, w.auth, { name: 'Card holder', phone });
     const clientId = created.json().data.id;
-    const issued = await call('POST', `/loyalty/cards/${w.locationId}`, w.auth, {
+    const issued = await ctx.api('POST', `/loyalty/cards/${w.locationId}`, w.auth, {
       loyalty_card_type_id: w.cardTypeId,
       phone: `+${phone}`,
     });
@@ -123,17 +115,17 @@ describeEachDialect('clients', (ctx) => {
       .where('phone', '=', phone)
       .execute();
     expect(clients).toHaveLength(1);
-    const cards = await call('GET', `/loyalty/client_cards/${clientId}`, w.auth);
+    const cards = await ctx.api('GET', `/loyalty/client_cards/${clientId}`, w.auth);
     expect(cards.json().data.map((c: { id: number }) => c.id)).toEqual([issued.json().data.id]);
   });
 
   it('POST /clients: validation failures name their fields; one client per phone per location', async () => {
     const w = await ctx.factory.world();
-    const missing = await call('POST', `/clients/${w.locationId}`, w.auth, {});
+    const missing = await ctx.api('POST', `/clients/${w.locationId}`, w.auth, {});
     expect(missing.statusCode).toBe(422);
     expect(Object.keys(missing.json().meta.errors).sort()).toEqual(['name', 'phone']);
 
-    const invalid = await call('POST', `/clients/${w.locationId}`, w.auth, { name: 'X', phone: '12' });
+    const invalid = await ctx.api('POST', `/clients/${w.locationId}`, w.auth, { name: 'X', phone: '12' });
     expect(invalid.json().meta.errors.phone).toEqual(['phone must have 7 to 15 digits.']);
 
     const cases: [Record<string, unknown>, string][] = [
@@ -147,7 +139,7 @@ describeEachDialect('clients', (ctx) => {
       [{ email: 42 }, 'email'],
     ];
     for (const [fields, field] of cases) {
-      const res = await call('POST', `/clients/${w.locationId}`, w.auth, {
+      const res = await ctx.api('POST', `/clients/${w.locationId}`, w.auth, {
         name: 'X',
         phone: uniquePhone(),
         ...fields,
@@ -157,10 +149,10 @@ describeEachDialect('clients', (ctx) => {
     }
 
     const phone = uniquePhone();
-    expect((await call('POST', `/clients/${w.locationId}`, w.auth, { name: 'A', phone })).statusCode).toBe(
+    expect((await ctx.api('POST', `/clients/${w.locationId}`, w.auth, { name: 'A', phone })).statusCode).toBe(
       201,
     );
-    const duplicate = await call('POST', `/clients/${w.locationId}`, w.auth, {
+    const duplicate = await ctx.api('POST', `/clients/${w.locationId}`, w.auth, {
       name: 'B',
       phone: `+${phone}`,
     });
@@ -170,40 +162,44 @@ describeEachDialect('clients', (ctx) => {
 
   it('a client of another location or chain is 404; another chain location is 403', async () => {
     const w = await ctx.factory.world();
-    const created = await call('POST', `/clients/${w.locationId}`, w.auth, {
+    const created = await ctx.api('POST', `/clients/${w.locationId}`, w.auth, {
       name: 'Mine',
       phone: uniquePhone(),
     });
     const id = created.json().data.id;
     // The demo user cannot act on the world location at all.
-    expect((await call('GET', `/client/${w.locationId}/${id}`, DEMO_AUTH)).statusCode).toBe(403);
+    expect((await ctx.api('GET', `/client/${w.locationId}/${id}`, DEMO_AUTH)).statusCode).toBe(403);
     // Through a location it may act on, another chain's client does not exist.
-    expect((await call('GET', `/client/${DEMO.locationId}/${id}`, DEMO_AUTH)).statusCode).toBe(404);
+    expect((await ctx.api('GET', `/client/${DEMO.locationId}/${id}`, DEMO_AUTH)).statusCode).toBe(404);
     expect(
-      (await call('PUT', `/client/${DEMO.locationId}/${id}`, DEMO_AUTH, { name: 'x', phone: uniquePhone() }))
-        .statusCode,
+      (
+        await ctx.api('PUT', `/client/${DEMO.locationId}/${id}`, DEMO_AUTH, {
+          name: 'x',
+          phone: uniquePhone(),
+        })
+      ).statusCode,
     ).toBe(404);
-    expect((await call('DELETE', `/client/${DEMO.locationId}/${id}`, DEMO_AUTH)).statusCode).toBe(404);
-    expect((await call('GET', `/client/${w.locationId}/${DEMO.clientId}`, w.auth)).statusCode).toBe(404);
+    expect((await ctx.api('DELETE', `/client/${DEMO.locationId}/${id}`, DEMO_AUTH)).statusCode).toBe(404);
+    expect((await ctx.api('GET', `/client/${w.locationId}/${DEMO.clientId}`, w.auth)).statusCode).toBe(404);
     expect(
-      (await call('POST', `/clients/${DEMO.locationId}`, w.auth, { name: 'x', phone: uniquePhone() }))
+      (await ctx.api('POST', `/clients/${DEMO.locationId}`, w.auth, { name: 'x', phone: uniquePhone() }))
         .statusCode,
     ).toBe(403);
   });
 
   it('PUT /client edits the client; a phone of another client here is 422', async () => {
     const w = await ctx.factory.world();
-    const first = await call('POST', `/clients/${w.locationId}`, w.auth, {
+    const first = await ctx.api('POST', `/clients/${w.locationId}`, w.auth, {
       name: 'First',
       phone: uniquePhone(),
     });
-    const second = await call('POST', `/clients/${w.locationId}`, w.auth, {
+    const second = await ctx.api('POST', `/clients/${w.locationId}`, w.auth, {
       name: 'Second',
       phone: uniquePhone(),
     });
     const id = first.json().data.id;
     const newPhone = uniquePhone();
-    const res = await call('PUT', `/client/${w.locationId}/${id}`, w.auth, {
+    const res = await ctx.api('PUT', `/client/${w.locationId}/${id}`, w.auth, {
       name: 'Renamed',
       phone: newPhone,
       surname: 'Smith',
@@ -217,31 +213,31 @@ describeEachDialect('clients', (ctx) => {
       phone: `+${newPhone}`,
       importance: 'Bronze',
     });
-    const taken = await call('PUT', `/client/${w.locationId}/${id}`, w.auth, {
+    const taken = await ctx.api('PUT', `/client/${w.locationId}/${id}`, w.auth, {
       name: 'Renamed',
       phone: second.json().data.phone,
     });
     expect(taken.statusCode).toBe(422);
     expect(taken.json().meta.errors).toHaveProperty('phone');
-    const missing = await call('PUT', `/client/${w.locationId}/${id}`, w.auth, { surname: 'x' });
+    const missing = await ctx.api('PUT', `/client/${w.locationId}/${id}`, w.auth, { surname: 'x' });
     expect(Object.keys(missing.json().meta.errors).sort()).toEqual(['name', 'phone']);
   });
 
   it('DELETE /client: 204, then the client is gone from reads and lists', async () => {
     const w = await ctx.factory.world();
     const phone = uniquePhone();
-    const created = await call('POST', `/clients/${w.locationId}`, w.auth, { name: 'Gone', phone });
+    const created = await ctx.api('POST', `/clients/${w.locationId}`, w.auth, { name: 'Gone', phone });
     const id = created.json().data.id;
-    const res = await call('DELETE', `/client/${w.locationId}/${id}`, w.auth);
+    const res = await ctx.api('DELETE', `/client/${w.locationId}/${id}`, w.auth);
     expect(res.statusCode).toBe(204);
     expect(res.body).toBe('');
-    expect((await call('GET', `/client/${w.locationId}/${id}`, w.auth)).statusCode).toBe(404);
-    expect((await call('GET', `/clients/${w.locationId}?phone=${phone}`, w.auth)).json().data).toEqual([]);
-    expect((await call('DELETE', `/client/${w.locationId}/${id}`, w.auth)).statusCode).toBe(404);
+    expect((await ctx.api('GET', `/client/${w.locationId}/${id}`, w.auth)).statusCode).toBe(404);
+    expect((await ctx.api('GET', `/clients/${w.locationId}?phone=${phone}`, w.auth)).json().data).toEqual([]);
+    expect((await ctx.api('DELETE', `/client/${w.locationId}/${id}`, w.auth)).statusCode).toBe(404);
     // The phone is free again.
-    expect((await call('POST', `/clients/${w.locationId}`, w.auth, { name: 'Back', phone })).statusCode).toBe(
-      201,
-    );
+    expect(
+      (await ctx.api('POST', `/clients/${w.locationId}`, w.auth, { name: 'Back', phone })).statusCode,
+    ).toBe(201);
   });
 
   it('POST /company/{location_id}/clients/search: name and phone filters, fields, order, paging', async () => {
@@ -251,7 +247,7 @@ describeEachDialect('clients', (ctx) => {
     const ids: number[] = [];
     for (const [i, name] of names.entries()) {
       const [first, last] = name.split(' ');
-      const res = await call('POST', `/clients/${w.locationId}`, w.auth, {
+      const res = await ctx.api('POST', `/clients/${w.locationId}`, w.auth, {
         name: first,
         surname: last,
         phone: phones[i],
@@ -259,7 +255,8 @@ describeEachDialect('clients', (ctx) => {
       });
       ids.push(res.json().data.id);
     }
-    const search = (body: unknown) => call('POST', `/company/${w.locationId}/clients/search`, w.auth, body);
+    const search = (body: unknown) =>
+      ctx.api('POST', `/company/${w.locationId}/clients/search`, w.auth, body);
 
     const byName = await search({
       filters: [{ type: 'quick_search', state: { value: 'ALI' } }],
@@ -314,7 +311,8 @@ describeEachDialect('clients', (ctx) => {
 
   it('client search: validation failures name their fields; another chain location is 403', async () => {
     const w = await ctx.factory.world();
-    const search = (body: unknown) => call('POST', `/company/${w.locationId}/clients/search`, w.auth, body);
+    const search = (body: unknown) =>
+      ctx.api('POST', `/company/${w.locationId}/clients/search`, w.auth, body);
     const badType = await search({ filters: [{ type: 'shoe_size', state: { value: 42 } }] });
     expect(badType.statusCode).toBe(422);
     expect(badType.json().meta.errors).toHaveProperty(['filters.0.type']);
@@ -324,20 +322,23 @@ describeEachDialect('clients', (ctx) => {
     expect(Object.keys(badSize.json().meta.errors).sort()).toEqual(['fields.0']);
     const size = await search({ page_size: 500 });
     expect(size.json().meta.errors).toHaveProperty('page_size');
-    const forbidden = await call('POST', `/company/${DEMO.locationId}/clients/search`, w.auth, {});
+    const forbidden = await ctx.api('POST', `/company/${DEMO.locationId}/clients/search`, w.auth, {});
     expect(forbidden.statusCode).toBe(403);
   });
 
   it('GET /clients/{location_id} (deprecated): phone fragment, fullname, paging, total_count', async () => {
     const w = await ctx.factory.world();
     const phones = [uniquePhone(), uniquePhone()];
-    const first = await call('POST', `/clients/${w.locationId}`, w.auth, { name: 'Carol', phone: phones[0] });
-    const second = await call('POST', `/clients/${w.locationId}`, w.auth, {
+    const first = await ctx.api('POST', `/clients/${w.locationId}`, w.auth, {
+      name: 'Carol',
+      phone: phones[0],
+    });
+    const second = await ctx.api('POST', `/clients/${w.locationId}`, w.auth, {
       name: 'Dave',
       surname: 'Carolson',
       phone: phones[1],
     });
-    const list = (query: string) => call('GET', `/clients/${w.locationId}?${query}`, w.auth);
+    const list = (query: string) => ctx.api('GET', `/clients/${w.locationId}?${query}`, w.auth);
 
     const byPhone = await list(`phone=${encodeURIComponent(`+${phones[0]}`)}`);
     expect(byPhone.statusCode).toBe(200);

@@ -32,16 +32,8 @@ const LOCATION_FIELDS = [
 ];
 
 describeEachDialect('locations', (ctx) => {
-  const call = (method: string, url: string, authorization: string, payload?: unknown) =>
-    ctx.request({
-      method: method as never,
-      url: `/api/v1${url}`,
-      headers: { authorization },
-      ...(payload === undefined ? {} : { payload: payload as never }),
-    });
-
   it('GET /companies lists the partner locations with the documented fields', async () => {
-    const res = await call('GET', '/companies', DEMO_PARTNER);
+    const res = await ctx.api('GET', '/companies', DEMO_PARTNER);
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.success).toBe(true);
@@ -61,35 +53,35 @@ describeEachDialect('locations', (ctx) => {
   });
 
   it('my=1 narrows to the locations the user is granted, and needs the user token', async () => {
-    const mine = await call('GET', '/companies?my=1', DEMO_AUTH);
+    const mine = await ctx.api('GET', '/companies?my=1', DEMO_AUTH);
     expect(mine.statusCode).toBe(200);
     expect(mine.json().data.map((l: { id: number }) => l.id)).toEqual([DEMO.locationId]);
-    expect((await call('GET', '/companies?my=1', DEMO_PARTNER)).statusCode).toBe(401);
+    expect((await ctx.api('GET', '/companies?my=1', DEMO_PARTNER)).statusCode).toBe(401);
   });
 
   it('filters and pages: group_id, id, min_id, count/page; meta.count counts before paging', async () => {
-    const chain = await call('GET', `/companies?group_id=${DEMO.otherChainId}`, DEMO_PARTNER);
+    const chain = await ctx.api('GET', `/companies?group_id=${DEMO.otherChainId}`, DEMO_PARTNER);
     expect(chain.json().data.map((l: { id: number }) => l.id)).toEqual([DEMO.otherLocationId]);
-    const byId = await call('GET', `/companies?id=${DEMO.locationId}`, DEMO_PARTNER);
+    const byId = await ctx.api('GET', `/companies?id=${DEMO.locationId}`, DEMO_PARTNER);
     expect(byId.json().meta.count).toBe(1);
-    const fromId = await call('GET', `/companies?min_id=${DEMO.locationId + 1}`, DEMO_PARTNER);
+    const fromId = await ctx.api('GET', `/companies?min_id=${DEMO.locationId + 1}`, DEMO_PARTNER);
     expect(fromId.json().data.map((l: { id: number }) => l.id)).toEqual([DEMO.otherLocationId]);
-    const page2 = await call('GET', '/companies?count=1&page=2', DEMO_PARTNER);
+    const page2 = await ctx.api('GET', '/companies?count=1&page=2', DEMO_PARTNER);
     expect(page2.json().data.map((l: { id: number }) => l.id)).toEqual([DEMO.otherLocationId]);
     expect(page2.json().meta.count).toBe(2);
-    const bad = await call('GET', '/companies?count=0', DEMO_PARTNER);
+    const bad = await ctx.api('GET', '/companies?count=0', DEMO_PARTNER);
     expect(bad.statusCode).toBe(422);
     expect(bad.json().meta.errors).toHaveProperty('count');
   });
 
   it('a partner sees only its own locations', async () => {
     const w = await ctx.factory.world();
-    const res = await call('GET', '/companies', w.partnerAuth);
+    const res = await ctx.api('GET', '/companies', w.partnerAuth);
     expect(res.json().data.map((l: { id: number }) => l.id)).toEqual([w.locationId]);
   });
 
   it('GET /company/{id}: one location; not connected is 404; my=1 adds access and needs the grant', async () => {
-    const res = await call('GET', `/company/${DEMO.locationId}?show_groups=1`, DEMO_PARTNER);
+    const res = await ctx.api('GET', `/company/${DEMO.locationId}?show_groups=1`, DEMO_PARTNER);
     expect(res.statusCode).toBe(200);
     expect(res.json().meta).toEqual([]);
     expect(res.json().data).toMatchObject({
@@ -99,21 +91,21 @@ describeEachDialect('locations', (ctx) => {
     });
     expect(res.json().data).not.toHaveProperty('access');
 
-    const mine = await call('GET', `/company/${DEMO.locationId}?my=1`, DEMO_AUTH);
+    const mine = await ctx.api('GET', `/company/${DEMO.locationId}?my=1`, DEMO_AUTH);
     expect(mine.json().data.access).toMatchObject({ loyalty_access: 1, clients_access: 1 });
-    expect((await call('GET', `/company/${DEMO.otherLocationId}?my=1`, DEMO_AUTH)).statusCode).toBe(403);
-    expect((await call('GET', `/company/${DEMO.locationId}?my=1`, DEMO_PARTNER)).statusCode).toBe(401);
+    expect((await ctx.api('GET', `/company/${DEMO.otherLocationId}?my=1`, DEMO_AUTH)).statusCode).toBe(403);
+    expect((await ctx.api('GET', `/company/${DEMO.locationId}?my=1`, DEMO_PARTNER)).statusCode).toBe(401);
 
     const w = await ctx.factory.world();
-    const foreign = await call('GET', `/company/${w.locationId}`, DEMO_PARTNER);
+    const foreign = await ctx.api('GET', `/company/${w.locationId}`, DEMO_PARTNER);
     expect(foreign.statusCode).toBe(404);
-    expect((await call('GET', '/company/99999999', DEMO_PARTNER)).statusCode).toBe(404);
-    expect((await call('GET', '/company/abc', DEMO_PARTNER)).statusCode).toBe(404);
+    expect((await ctx.api('GET', '/company/99999999', DEMO_PARTNER)).statusCode).toBe(404);
+    expect((await ctx.api('GET', '/company/abc', DEMO_PARTNER)).statusCode).toBe(404);
   });
 
   it('POST /companies creates a location in a granted chain, connects the partner and grants the user', async () => {
     const w = await ctx.factory.world();
-    const res = await call('POST', '/companies', w.auth, {
+    const res = await ctx.api('POST', '/companies', w.auth, {
       title: 'Second location',
       group_id: String(w.chainId),
       address: '1 Main St',
@@ -141,31 +133,31 @@ describeEachDialect('locations', (ctx) => {
       active: 1,
       main_group_id: w.chainId,
     });
-    const mine = await call('GET', '/companies?my=1', w.auth);
+    const mine = await ctx.api('GET', '/companies?my=1', w.auth);
     expect(mine.json().data.map((l: { id: number }) => l.id)).toEqual([w.locationId, location.id]);
     // The new location is usable at once by the card operations.
-    const types = await call('GET', `/loyalty/card_types/salon/${location.id}`, w.auth);
+    const types = await ctx.api('GET', `/loyalty/card_types/salon/${location.id}`, w.auth);
     expect(types.statusCode).toBe(200);
   });
 
   it('POST /companies: the chain may be left out when the user has one; validation per field', async () => {
     const w = await ctx.factory.world();
-    const implicit = await call('POST', '/companies', w.auth, { title: 'Implicit chain' });
+    const implicit = await ctx.api('POST', '/companies', w.auth, { title: 'Implicit chain' });
     expect(implicit.statusCode).toBe(201);
     expect(implicit.json().data.main_group_id).toBe(w.chainId);
 
-    const missing = await call('POST', '/companies', w.auth, { address: 'no title' });
+    const missing = await ctx.api('POST', '/companies', w.auth, { address: 'no title' });
     expect(missing.statusCode).toBe(422);
     expect(missing.json().meta.errors).toHaveProperty('title');
 
     // Another tenant's chain and a chain that does not exist get the same answer.
     for (const group of [DEMO.chainId, 987654]) {
-      const foreign = await call('POST', '/companies', w.auth, { title: 'X', group_id: group });
+      const foreign = await ctx.api('POST', '/companies', w.auth, { title: 'X', group_id: group });
       expect(foreign.statusCode).toBe(422);
       expect(foreign.json().meta.errors.group_id).toEqual(['group_id must be a chain you are granted.']);
     }
 
-    const invalid = await call('POST', '/companies', w.auth, {
+    const invalid = await ctx.api('POST', '/companies', w.auth, {
       title: 'X',
       coordinate_lat: 'north',
       city_id: true,
@@ -173,17 +165,17 @@ describeEachDialect('locations', (ctx) => {
     expect(invalid.statusCode).toBe(422);
     expect(Object.keys(invalid.json().meta.errors).sort()).toEqual(['city_id', 'coordinate_lat']);
 
-    const range = await call('POST', '/companies', w.auth, { title: 'X', coordinate_lat: 91 });
+    const range = await ctx.api('POST', '/companies', w.auth, { title: 'X', coordinate_lat: 91 });
     expect(range.json().meta.errors).toHaveProperty('coordinate_lat');
-    const phone = await call('POST', '/companies', w.auth, { title: 'X', phones: ['12'] });
+    const phone = await ctx.api('POST', '/companies', w.auth, { title: 'X', phones: ['12'] });
     expect(phone.json().meta.errors).toHaveProperty(['phones.0']);
 
-    expect((await call('POST', '/companies', w.partnerAuth, { title: 'X' })).statusCode).toBe(401);
+    expect((await ctx.api('POST', '/companies', w.partnerAuth, { title: 'X' })).statusCode).toBe(401);
   });
 
   it('PUT /company/{id} changes the fields sent; another location is 403', async () => {
     const w = await ctx.factory.world();
-    const res = await call('PUT', `/company/${w.locationId}`, w.auth, {
+    const res = await ctx.api('PUT', `/company/${w.locationId}`, w.auth, {
       title: 'Renamed',
       city: 'Springfield',
       phones: ['+1 (315) 555-0175', 13155550176],
@@ -202,25 +194,27 @@ describeEachDialect('locations', (ctx) => {
       description: '<p>Hi</p>',
       social: { instagram: 'https://instagram.com/x', facebook: '' },
     });
-    const again = await call('PUT', `/company/${w.locationId}`, w.auth, { social: { vk: 'vk.com/x' } });
+    const again = await ctx.api('PUT', `/company/${w.locationId}`, w.auth, { social: { vk: 'vk.com/x' } });
     expect(again.json().data).toMatchObject({
       title: 'Renamed',
       social: { instagram: 'https://instagram.com/x', vk: 'vk.com/x' },
     });
-    const empty = await call('PUT', `/company/${w.locationId}`, w.auth, { title: '  ' });
+    const empty = await ctx.api('PUT', `/company/${w.locationId}`, w.auth, { title: '  ' });
     expect(empty.statusCode).toBe(422);
     expect(empty.json().meta.errors).toHaveProperty('title');
-    expect((await call('PUT', `/company/${DEMO.locationId}`, w.auth, { title: 'x' })).statusCode).toBe(403);
+    expect((await ctx.api('PUT', `/company/${DEMO.locationId}`, w.auth, { title: 'x' })).statusCode).toBe(
+      403,
+    );
   });
 
   it('DELETE /company/{id}: 202; an unused location is erased', async () => {
     const w = await ctx.factory.world();
-    const created = await call('POST', '/companies', w.auth, { title: 'Short-lived' });
+    const created = await ctx.api('POST', '/companies', w.auth, { title: 'Short-lived' });
     const id = created.json().data.id;
-    const res = await call('DELETE', `/company/${id}`, w.auth);
+    const res = await ctx.api('DELETE', `/company/${id}`, w.auth);
     expect(res.statusCode).toBe(202);
     expect(res.body).toBe('');
-    expect((await call('GET', `/company/${id}`, w.partnerAuth)).statusCode).toBe(404);
+    expect((await ctx.api('GET', `/company/${id}`, w.partnerAuth)).statusCode).toBe(404);
     const row = await ctx.database.db
       .selectFrom('locations')
       .select('id')
@@ -231,12 +225,12 @@ describeEachDialect('locations', (ctx) => {
 
   it('DELETE /company/{id}: a location with cards is deactivated, never erased', async () => {
     const w = await ctx.factory.world();
-    const issued = await call('POST', `/loyalty/cards/${w.locationId}`, w.auth, {
+    const issued = await ctx.api('POST', `/loyalty/cards/${w.locationId}`, w.auth, {
       loyalty_card_type_id: w.cardTypeId,
       phone: w.phone,
     });
     expect(issued.statusCode).toBe(200);
-    expect((await call('DELETE', `/company/${w.locationId}`, w.auth)).statusCode).toBe(202);
+    expect((await ctx.api('DELETE', `/company/${w.locationId}`, w.auth)).statusCode).toBe(202);
 
     const row = await ctx.database.db
       .selectFrom('locations')
@@ -245,11 +239,11 @@ describeEachDialect('locations', (ctx) => {
       .executeTakeFirstOrThrow();
     expect(row.deleted_at).not.toBeNull();
     expect(row.active).toBe(0);
-    expect((await call('GET', '/companies', w.partnerAuth)).json().data).toEqual([]);
-    const shown = await call('GET', '/companies?show_deleted=1', w.partnerAuth);
+    expect((await ctx.api('GET', '/companies', w.partnerAuth)).json().data).toEqual([]);
+    const shown = await ctx.api('GET', '/companies?show_deleted=1', w.partnerAuth);
     expect(shown.json().data).toMatchObject([{ id: w.locationId, active: 0 }]);
-    expect((await call('GET', `/company/${w.locationId}`, w.partnerAuth)).statusCode).toBe(404);
-    expect((await call('GET', `/loyalty/card_types/salon/${w.locationId}`, w.auth)).statusCode).toBe(403);
+    expect((await ctx.api('GET', `/company/${w.locationId}`, w.partnerAuth)).statusCode).toBe(404);
+    expect((await ctx.api('GET', `/loyalty/card_types/salon/${w.locationId}`, w.auth)).statusCode).toBe(403);
     const cards = await ctx.database.db
       .selectFrom('cards')
       .select('id')

@@ -20,14 +20,6 @@ const PROMOTION_FIELDS = [
 ];
 
 describeEachDialect('loyalty programs', (ctx) => {
-  const call = (method: string, url: string, authorization: string, payload?: unknown) =>
-    ctx.request({
-      method: method as never,
-      url: `/api/v1${url}`,
-      headers: { authorization },
-      ...(payload === undefined ? {} : { payload: payload as never }),
-    });
-
   /** A world with a second card type, and a valid promotion body for it. */
   async function arrange() {
     const w = await ctx.factory.world();
@@ -51,18 +43,18 @@ describeEachDialect('loyalty programs', (ctx) => {
     cardTypeId: number;
   }) => {
     const phone = uniquePhone();
-    await call('POST', `/loyalty/cards/${w.locationId}`, w.auth, {
+    await ctx.api('POST', `/loyalty/cards/${w.locationId}`, w.auth, {
       loyalty_card_type_id: w.cardTypeId,
       phone,
     });
     return async () => {
-      const res = await call('GET', `/loyalty/cards/${phone}/${w.chainId}/${w.locationId}`, w.auth);
+      const res = await ctx.api('GET', `/loyalty/cards/${phone}/${w.chainId}/${w.locationId}`, w.auth);
       return res.json().data[0].programs as { id: number; title: string; rules: { value: number }[] }[];
     };
   };
 
   it('GET /company/{location_id}/loyalty/programs/search: the promotions active there, type filter', async () => {
-    const res = await call('GET', `/company/${DEMO.locationId}/loyalty/programs/search`, DEMO_AUTH);
+    const res = await ctx.api('GET', `/company/${DEMO.locationId}/loyalty/programs/search`, DEMO_AUTH);
     expect(res.statusCode).toBe(200);
     expect(res.json().meta).toEqual({ count: 1 });
     const [program] = res.json().data;
@@ -79,36 +71,41 @@ describeEachDialect('loyalty programs', (ctx) => {
     });
     expect(program).not.toHaveProperty('first_transaction_date');
 
-    const same = await call(
+    const same = await ctx.api(
       'GET',
       `/company/${DEMO.locationId}/loyalty/programs/search?type=package_discount`,
       DEMO_AUTH,
     );
     expect(same.json().meta.count).toBe(1);
-    const other = await call(
+    const other = await ctx.api(
       'GET',
       `/company/${DEMO.locationId}/loyalty/programs/search?type=discount_static`,
       DEMO_AUTH,
     );
     expect(other.json()).toEqual({ success: true, data: [], meta: { count: 0 } });
-    const withDate = await call(
+    const withDate = await ctx.api(
       'GET',
       `/company/${DEMO.locationId}/loyalty/programs/search?include=first_transaction_date`,
       DEMO_AUTH,
     );
     expect(withDate.json().data[0].first_transaction_date).toBeNull();
 
-    const bad = await call('GET', `/company/${DEMO.locationId}/loyalty/programs/search?type=nope`, DEMO_AUTH);
+    const bad = await ctx.api(
+      'GET',
+      `/company/${DEMO.locationId}/loyalty/programs/search?type=nope`,
+      DEMO_AUTH,
+    );
     expect(bad.statusCode).toBe(422);
     expect(bad.json().meta.errors).toHaveProperty('type');
     expect(
-      (await call('GET', `/company/${DEMO.otherLocationId}/loyalty/programs/search`, DEMO_AUTH)).statusCode,
+      (await ctx.api('GET', `/company/${DEMO.otherLocationId}/loyalty/programs/search`, DEMO_AUTH))
+        .statusCode,
     ).toBe(403);
   });
 
   it('POST /chain/{chain_id}/loyalty/programs creates a promotion; include adds its parts', async () => {
     const { w, body } = await arrange();
-    const res = await call(
+    const res = await ctx.api(
       'POST',
       `/chain/${w.chainId}/loyalty/programs?include=rules,companies&include=loyalty_card_types`,
       w.auth,
@@ -149,12 +146,12 @@ describeEachDialect('loyalty programs', (ctx) => {
       .executeTakeFirstOrThrow();
     expect(rule.value_hundredths).toBe(1000);
 
-    const plain = await call('GET', `/chain/${w.chainId}/loyalty/programs/${program.id}`, w.auth);
+    const plain = await ctx.api('GET', `/chain/${w.chainId}/loyalty/programs/${program.id}`, w.auth);
     expect(plain.statusCode).toBe(200);
     expect(plain.json().data).not.toHaveProperty('rules');
     expect(plain.json().data.title).toBe('Ten percent');
 
-    const custom = await call(
+    const custom = await ctx.api(
       'POST',
       `/chain/${w.chainId}/loyalty/programs?include=applicable_items`,
       w.auth,
@@ -189,7 +186,7 @@ describeEachDialect('loyalty programs', (ctx) => {
   it('POST promotion: the reference body rules, each failure named by field', async () => {
     const { w, body } = await arrange();
     const create = (payload: unknown, query = '') =>
-      call('POST', `/chain/${w.chainId}/loyalty/programs${query}`, w.auth, payload);
+      ctx.api('POST', `/chain/${w.chainId}/loyalty/programs${query}`, w.auth, payload);
 
     const empty = await create({});
     expect(empty.statusCode).toBe(422);
@@ -253,13 +250,21 @@ describeEachDialect('loyalty programs', (ctx) => {
 
   it('another chain promotion is 404; a chain not granted is 403', async () => {
     const { w } = await arrange();
-    expect((await call('GET', `/chain/${w.chainId}/loyalty/programs/18005`, w.auth)).statusCode).toBe(404);
+    expect((await ctx.api('GET', `/chain/${w.chainId}/loyalty/programs/18005`, w.auth)).statusCode).toBe(404);
     expect(
-      (await call('PUT', `/chain/${w.chainId}/loyalty/programs/18005`, w.auth, { title: 'x' })).statusCode,
+      (await ctx.api('PUT', `/chain/${w.chainId}/loyalty/programs/18005`, w.auth, { title: 'x' })).statusCode,
     ).toBe(404);
-    expect((await call('DELETE', `/chain/${w.chainId}/loyalty/programs/18005`, w.auth)).statusCode).toBe(404);
-    expect((await call('GET', `/chain/${DEMO.chainId}/loyalty/programs/18005`, w.auth)).statusCode).toBe(403);
-    const demo = await call('GET', `/chain/${DEMO.chainId}/loyalty/programs/18005?include=rules`, DEMO_AUTH);
+    expect((await ctx.api('DELETE', `/chain/${w.chainId}/loyalty/programs/18005`, w.auth)).statusCode).toBe(
+      404,
+    );
+    expect((await ctx.api('GET', `/chain/${DEMO.chainId}/loyalty/programs/18005`, w.auth)).statusCode).toBe(
+      403,
+    );
+    const demo = await ctx.api(
+      'GET',
+      `/chain/${DEMO.chainId}/loyalty/programs/18005?include=rules`,
+      DEMO_AUTH,
+    );
     expect(demo.json().data.rules.map((r: { id: number; value: number }) => [r.id, r.value])).toEqual([
       [72803, 20],
       [72804, 10],
@@ -269,12 +274,12 @@ describeEachDialect('loyalty programs', (ctx) => {
 
   it('PUT edits the promotion and the card operations show it at once; fixed fields stay', async () => {
     const { w, body } = await arrange();
-    const created = await call('POST', `/chain/${w.chainId}/loyalty/programs`, w.auth, body);
+    const created = await ctx.api('POST', `/chain/${w.chainId}/loyalty/programs`, w.auth, body);
     const id = created.json().data.id;
     const programs = await programsOfCard(w);
     expect((await programs()).map((p) => p.title)).toEqual(['Ten percent']);
 
-    const res = await call('PUT', `/chain/${w.chainId}/loyalty/programs/${id}?include=rules`, w.auth, {
+    const res = await ctx.api('PUT', `/chain/${w.chainId}/loyalty/programs/${id}?include=rules`, w.auth, {
       title: 'Fifteen percent',
       rules: [{ value: 15 }],
       type: 'discount_static',
@@ -291,39 +296,41 @@ describeEachDialect('loyalty programs', (ctx) => {
       ['good_item_type', 'any_allowed'],
       ['visit_multiplicity', 2],
     ] as const) {
-      const refused = await call('PUT', `/chain/${w.chainId}/loyalty/programs/${id}`, w.auth, {
+      const refused = await ctx.api('PUT', `/chain/${w.chainId}/loyalty/programs/${id}`, w.auth, {
         [field]: value,
       });
       expect(refused.statusCode, field).toBe(422);
       expect(refused.json().meta.errors[field]).toEqual([`${field} cannot be changed after creation.`]);
     }
-    const twoRules = await call('PUT', `/chain/${w.chainId}/loyalty/programs/${id}`, w.auth, {
+    const twoRules = await ctx.api('PUT', `/chain/${w.chainId}/loyalty/programs/${id}`, w.auth, {
       rules: [{ value: 1 }, { value: 2 }],
     });
     expect(twoRules.json().meta.errors).toHaveProperty('rules');
 
-    const moved = await call('PUT', `/chain/${w.chainId}/loyalty/programs/${id}`, w.auth, {
+    const moved = await ctx.api('PUT', `/chain/${w.chainId}/loyalty/programs/${id}`, w.auth, {
       company_ids: [],
     });
     expect(moved.statusCode).toBe(200);
     expect(await programs()).toEqual([]);
-    const search = await call('GET', `/company/${w.locationId}/loyalty/programs/search`, w.auth);
+    const search = await ctx.api('GET', `/company/${w.locationId}/loyalty/programs/search`, w.auth);
     expect(search.json().data).toEqual([]);
   });
 
   it('DELETE: 204, the promotion is gone from reads, searches and cards at once', async () => {
     const { w, body } = await arrange();
-    const created = await call('POST', `/chain/${w.chainId}/loyalty/programs`, w.auth, body);
+    const created = await ctx.api('POST', `/chain/${w.chainId}/loyalty/programs`, w.auth, body);
     const id = created.json().data.id;
     const programs = await programsOfCard(w);
     expect(await programs()).toHaveLength(1);
-    const res = await call('DELETE', `/chain/${w.chainId}/loyalty/programs/${id}`, w.auth);
+    const res = await ctx.api('DELETE', `/chain/${w.chainId}/loyalty/programs/${id}`, w.auth);
     expect(res.statusCode).toBe(204);
     expect(res.body).toBe('');
     expect(await programs()).toEqual([]);
-    expect((await call('GET', `/chain/${w.chainId}/loyalty/programs/${id}`, w.auth)).statusCode).toBe(404);
-    const search = await call('GET', `/company/${w.locationId}/loyalty/programs/search`, w.auth);
+    expect((await ctx.api('GET', `/chain/${w.chainId}/loyalty/programs/${id}`, w.auth)).statusCode).toBe(404);
+    const search = await ctx.api('GET', `/company/${w.locationId}/loyalty/programs/search`, w.auth);
     expect(search.json().data).toEqual([]);
-    expect((await call('DELETE', `/chain/${w.chainId}/loyalty/programs/${id}`, w.auth)).statusCode).toBe(404);
+    expect((await ctx.api('DELETE', `/chain/${w.chainId}/loyalty/programs/${id}`, w.auth)).statusCode).toBe(
+      404,
+    );
   });
 });

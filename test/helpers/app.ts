@@ -23,6 +23,13 @@ export interface TestContext {
   factory: Factory;
   /** `inject` with JSON parsing of the answer; fails when the answer breaks the OpenAPI document. */
   request(options: InjectOptions): Promise<LightMyRequestResponse & { body: string; json: () => any }>;
+  /** `request` for an API path (`/api/v1` is prefixed) with an Authorization header and a JSON body. */
+  api(
+    method: string,
+    path: string,
+    authorization: string,
+    payload?: unknown,
+  ): Promise<LightMyRequestResponse & { body: string; json: () => any }>;
 }
 
 /**
@@ -53,6 +60,13 @@ export function describeEachDialect(name: string, suite: (ctx: TestContext) => v
           await checkInjected(ctx.app, res); // every answer must match the served OpenAPI document
           return res as never;
         };
+        ctx.api = (method, path, authorization, payload) =>
+          ctx.request({
+            method: method as never,
+            url: `/api/v1${path}`,
+            headers: { authorization },
+            ...(payload === undefined ? {} : { payload: payload as never }),
+          });
       });
       afterAll(async () => {
         await ctx.app?.close();
