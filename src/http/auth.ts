@@ -39,9 +39,13 @@ export function registerAuth(app: FastifyInstance, auth: AuthService): void {
   app.addHook('onRequest', async (request) => {
     const config = request.routeOptions.config;
     if (!config.auth) return;
-    request.auth = await auth.authenticate(request.headers.authorization, config.auth);
-    request.scope = config.access
-      ? await auth.check(request.auth, config.access, request.params as Record<string, unknown>)
-      : {};
+    const { auth: context, scope } = await auth.authorize(
+      request.headers.authorization,
+      config.auth,
+      config.access,
+      request.params as Record<string, unknown>,
+    );
+    request.auth = context;
+    request.scope = scope;
   });
 }

@@ -1,26 +1,131 @@
-import { sql } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder } from 'kysely';
 import type { Executor } from '../../db/database.js';
+import type { Database } from '../../db/schema.js';
+import { prepared } from '../../db/prepared.js';
 import { nowIso } from '../../lib/time.js';
+
+// Every authenticated request runs these, so they are compiled once (see db/prepared.ts).
+const partnerByTokenHash = prepared((db, p: { tokenHash: string }) =>
+  db.selectFrom('partners').select(['id', 'name', 'token_hash']).where('token_hash', '=', p.tokenHash),
+);
+
+/**
+ * Both tokens of a `Bearer <partner>, User <user>` header in one round trip: the partner row,
+ * and the user of the user token when there is one (null columns when the token is unknown).
+ */
+const partnerAndUserByTokenHashes = prepared((db, p: { partnerHash: string; userHash: string }) =>
+  db
+    .selectFrom('partners as p')
+    .leftJoin('user_tokens as t', (join) => join.on('t.token_hash', '=', p.userHash))
+    .leftJoin('users as u', 'u.id', 't.user_id')
+    .selectAll('u')
+    .select(['p.id as partner_id', 'p.token_hash as partner_token_hash', 't.token_hash as user_token_hash'])
+    .where('p.token_hash', '=', p.partnerHash),
+);
+
+type LocationScope = ExpressionBuilder<Database & { l: Database['locations'] }, 'l'>;
+
+/** Whether the partner is connected to location `l`. */
+const partnerConnected = (eb: LocationScope, partnerId: number | Expression<number>) =>
+  eb.exists(
+    eb
+      .selectFrom('partner_locations as pl')
+      .select('pl.location_id')
+      .whereRef('pl.location_id', '=', 'l.id')
+      .where('pl.partner_id', '=', partnerId),
+  );
+
+/** Whether the user is granted location `l`. */
+const userGranted = (eb: LocationScope, userId: number | Expression<number | null>) =>
+  eb.exists(
+    eb
+      .selectFrom('user_locations as ul')
+      .select('ul.location_id')
+      .whereRef('ul.location_id', '=', 'l.id')
+      .where('ul.user_id', '=', userId),
+  );
+
+const locationAccess = prepared((db, p: { locationId: number; partnerId: number; userId: number }) =>
+  db
+    .selectFrom('locations as l')
+    .select((eb) => [
+      'l.id',
+      'l.chain_id',
+      partnerConnected(eb, p.partnerId).as('partner_ok'),
+      userGranted(eb, p.userId).as('user_ok'),
+    ])
+    .where('l.id', '=', p.locationId)
+    .where('l.deleted_at', 'is', null),
+);
+
+/**
+ * A PartnerUser request to a location operation in one round trip: both tokens (as in
+ * `partnerAndUserByTokenHashes`) and the location with the partner's and the user's access to it
+ * (as in `locationAccess`; null columns when the location does not exist).
+ */
+const partnerUserAndLocation = prepared(
+  (db, p: { partnerHash: string; userHash: string; locationId: number }) =>
+    db
+      .selectFrom('partners as p')
+      .leftJoin('user_tokens as t', (join) => join.on('t.token_hash', '=', p.userHash))
+      .leftJoin('users as u', 'u.id', 't.user_id')
+      .leftJoin('locations as l', (join) => join.on('l.id', '=', p.locationId).on('l.deleted_at', 'is', null))
+      .selectAll('u')
+      .select((eb) => [
+        'p.id as partner_id',
+        'p.token_hash as partner_token_hash',
+        't.token_hash as user_token_hash',
+        'l.id as location_id',
+        'l.chain_id as location_chain_id',
+        partnerConnected(eb, eb.ref('p.id')).as('location_partner_ok'),
+        userGranted(eb, eb.ref('u.id')).as('location_user_ok'),
+      ])
+      .where('p.token_hash', '=', p.partnerHash),
+);
+
+const chainAccess = prepared((db, p: { chainId: number; partnerId: number; userId: number }) =>
+  db
+    .selectFrom('chains as c')
+    .select((eb) => [
+      'c.id',
+      'c.title',
+      eb
+        .exists(
+          eb
+            .selectFrom('partner_locations as pl')
+            .innerJoin('locations as l', 'l.id', 'pl.location_id')
+            .select('pl.location_id')
+            .whereRef('l.chain_id', '=', 'c.id')
+            .where('l.deleted_at', 'is', null)
+            .where('pl.partner_id', '=', p.partnerId),
+        )
+        .as('partner_ok'),
+      eb
+        .exists(
+          eb
+            .selectFrom('user_chains as uc')
+            .select('uc.chain_id')
+            .whereRef('uc.chain_id', '=', 'c.id')
+            .where('uc.user_id', '=', p.userId),
+        )
+        .as('user_ok'),
+    ])
+    .where('c.id', '=', p.chainId),
+);
 
 export class AuthRepository {
   constructor(private readonly db: Executor) {}
 
-  findPartnerByTokenHash(tokenHash: string) {
-    return this.db
-      .selectFrom('partners')
-      .select(['id', 'name', 'token_hash'])
-      .where('token_hash', '=', tokenHash)
-      .executeTakeFirst();
+  async findPartnerByTokenHash(tokenHash: string) {
+    return (await partnerByTokenHash(this.db, { tokenHash }))[0];
   }
 
-  findUserByTokenHash(tokenHash: string) {
-    return this.db
-      .selectFrom('user_tokens as t')
-      .innerJoin('users as u', 'u.id', 't.user_id')
-      .selectAll('u')
-      .select('t.token_hash')
-      .where('t.token_hash', '=', tokenHash)
-      .executeTakeFirst();
+  async findPartnerAndUserByTokenHashes(partnerHash: string, userHash: string) {
+    return (await partnerAndUserByTokenHashes(this.db, { partnerHash, userHash }))[0];
+  }
+
+  async findPartnerUserAndLocation(partnerHash: string, userHash: string, locationId: number) {
+    return (await partnerUserAndLocation(this.db, { partnerHash, userHash, locationId }))[0];
   }
 
   findUserByLogin(login: string, phoneDigits: string | null) {
@@ -78,65 +183,12 @@ export class AuthRepository {
   }
 
   /** Location with whether this partner is connected to it and this user granted it. */
-  locationAccess(locationId: number, partnerId: number, userId: number | null) {
-    return this.db
-      .selectFrom('locations as l')
-      .select((eb) => [
-        'l.id',
-        'l.chain_id',
-        eb
-          .exists(
-            eb
-              .selectFrom('partner_locations as pl')
-              .select('pl.location_id')
-              .whereRef('pl.location_id', '=', 'l.id')
-              .where('pl.partner_id', '=', partnerId),
-          )
-          .as('partner_ok'),
-        eb
-          .exists(
-            eb
-              .selectFrom('user_locations as ul')
-              .select('ul.location_id')
-              .whereRef('ul.location_id', '=', 'l.id')
-              .where('ul.user_id', '=', userId ?? -1),
-          )
-          .as('user_ok'),
-      ])
-      .where('l.id', '=', locationId)
-      .where('l.deleted_at', 'is', null)
-      .executeTakeFirst();
+  async locationAccess(locationId: number, partnerId: number, userId: number | null) {
+    return (await locationAccess(this.db, { locationId, partnerId, userId: userId ?? -1 }))[0];
   }
 
   /** Whether the partner reaches the chain (through a live location of it) and the user is granted it. */
-  chainAccess(chainId: number, partnerId: number, userId: number | null) {
-    return this.db
-      .selectFrom('chains as c')
-      .select((eb) => [
-        'c.id',
-        'c.title',
-        eb
-          .exists(
-            eb
-              .selectFrom('partner_locations as pl')
-              .innerJoin('locations as l', 'l.id', 'pl.location_id')
-              .select('pl.location_id')
-              .whereRef('l.chain_id', '=', 'c.id')
-              .where('l.deleted_at', 'is', null)
-              .where('pl.partner_id', '=', partnerId),
-          )
-          .as('partner_ok'),
-        eb
-          .exists(
-            eb
-              .selectFrom('user_chains as uc')
-              .select('uc.chain_id')
-              .whereRef('uc.chain_id', '=', 'c.id')
-              .where('uc.user_id', '=', userId ?? -1),
-          )
-          .as('user_ok'),
-      ])
-      .where('c.id', '=', chainId)
-      .executeTakeFirst();
+  async chainAccess(chainId: number, partnerId: number, userId: number | null) {
+    return (await chainAccess(this.db, { chainId, partnerId, userId: userId ?? -1 }))[0];
   }
 }

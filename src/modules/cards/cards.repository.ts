@@ -1,33 +1,78 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/database.js';
+import { prepared } from '../../db/prepared.js';
 import type { CardRow } from '../../db/schema.js';
 import { nowIso } from '../../lib/time.js';
 import type { CardWithRefs } from './cards.mapper.js';
+
+/** Live cards with the titles of their type and chain. */
+const liveCards = (db: Executor) =>
+  db
+    .selectFrom('cards as c')
+    .innerJoin('card_types as t', 't.id', 'c.card_type_id')
+    .innerJoin('chains as ch', 'ch.id', 'c.chain_id')
+    .selectAll('c')
+    .select(['t.title as type_title', 'ch.title as chain_title'])
+    .where('c.removed_at', 'is', null);
+
+// The card reads and the balance update behind the busiest operations (2 and 9), compiled once
+// (see db/prepared.ts).
+const liveCardsByPhone = prepared((db, p: { chainId: number; phone: string }) =>
+  liveCards(db).where('c.chain_id', '=', p.chainId).where('c.phone', '=', p.phone).orderBy('c.id'),
+);
+
+const applyDelta = prepared((db, p: { chainId: number; cardId: number; delta: number }) =>
+  db
+    .updateTable('cards')
+    .set({ balance_minor: sql<number>`balance_minor + ${p.delta}` })
+    .where('id', '=', p.cardId)
+    .where('chain_id', '=', p.chainId)
+    .where('removed_at', 'is', null)
+    .where(sql<boolean>`balance_minor + ${p.delta} >= 0`)
+    .returningAll(),
+);
+
+const insertTransaction = prepared(
+  (
+    db,
+    p: {
+      card_id: number;
+      chain_id: number;
+      location_id: number | null;
+      type_id: number;
+      amount_minor: number;
+      title: string;
+      partner_id: number;
+      user_id: number | null;
+      created_at: string;
+    },
+  ) =>
+    db
+      .insertInto('transactions')
+      .values({
+        card_id: p.card_id,
+        chain_id: p.chain_id,
+        location_id: p.location_id,
+        type_id: p.type_id,
+        amount_minor: p.amount_minor,
+        title: p.title,
+        partner_id: p.partner_id,
+        user_id: p.user_id,
+        created_at: p.created_at,
+      })
+      .returning('id'),
+);
 
 /** SQL for cards, card types and the manual-transaction ledger. No business rules here. */
 export class CardsRepository {
   constructor(private readonly db: Executor) {}
 
-  private liveCards() {
-    return this.db
-      .selectFrom('cards as c')
-      .innerJoin('card_types as t', 't.id', 'c.card_type_id')
-      .innerJoin('chains as ch', 'ch.id', 'c.chain_id')
-      .selectAll('c')
-      .select(['t.title as type_title', 'ch.title as chain_title'])
-      .where('c.removed_at', 'is', null);
-  }
-
   cardsByPhone(chainId: number, phone: string): Promise<CardWithRefs[]> {
-    return this.liveCards()
-      .where('c.chain_id', '=', chainId)
-      .where('c.phone', '=', phone)
-      .orderBy('c.id')
-      .execute();
+    return liveCardsByPhone(this.db, { chainId, phone });
   }
 
   cardById(chainId: number, cardId: number): Promise<CardWithRefs | undefined> {
-    return this.liveCards().where('c.chain_id', '=', chainId).where('c.id', '=', cardId).executeTakeFirst();
+    return liveCards(this.db).where('c.chain_id', '=', chainId).where('c.id', '=', cardId).executeTakeFirst();
   }
 
   liveCardExists(chainId: number, cardId: number) {
@@ -159,19 +204,11 @@ export class CardsRepository {
    * The balance change, guarded in the same statement: a withdrawal that would go below zero
    * matches no row. No read-then-write, so concurrent writers cannot lose an update.
    */
-  applyDelta(chainId: number, cardId: number, delta: number): Promise<CardRow | undefined> {
-    return this.db
-      .updateTable('cards')
-      .set({ balance_minor: sql<number>`balance_minor + ${delta}` })
-      .where('id', '=', cardId)
-      .where('chain_id', '=', chainId)
-      .where('removed_at', 'is', null)
-      .where(sql<boolean>`balance_minor + ${delta} >= 0`)
-      .returningAll()
-      .executeTakeFirst();
+  async applyDelta(chainId: number, cardId: number, delta: number): Promise<CardRow | undefined> {
+    return (await applyDelta(this.db, { chainId, cardId, delta }))[0];
   }
 
-  insertTransaction(values: {
+  async insertTransaction(values: {
     card_id: number;
     chain_id: number;
     location_id: number | null;
@@ -180,11 +217,9 @@ export class CardsRepository {
     title: string;
     partner_id: number;
     user_id: number | null;
-  }) {
-    return this.db
-      .insertInto('transactions')
-      .values({ ...values, created_at: nowIso() })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+  }): Promise<{ id: number }> {
+    const [row] = await insertTransaction(this.db, { ...values, created_at: nowIso() });
+    if (!row) throw new Error('transaction insert returned no row');
+    return row;
   }
 }

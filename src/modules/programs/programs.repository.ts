@@ -1,5 +1,6 @@
 import type { Insertable, Updateable } from 'kysely';
 import type { Executor } from '../../db/database.js';
+import { prepared } from '../../db/prepared.js';
 import type { ProgramRow, ProgramTable, RuleRow } from '../../db/schema.js';
 import { nowIso } from '../../lib/time.js';
 
@@ -23,6 +24,38 @@ export interface ProgramItems {
   goodCategories: number[];
 }
 
+// Every card answer carries its type's programs (ops 1–3, 7, 9, 10), so these are compiled once
+// (see db/prepared.ts): one query for programs active at a location, one for all of the chain's.
+const programsOfTypesQuery = (db: Executor, typeIds: number[], locationId: number | null) => {
+  const query = db
+    .selectFrom('programs as p')
+    .innerJoin('card_type_programs as ctp', 'ctp.program_id', 'p.id')
+    .selectAll('p')
+    .select('ctp.card_type_id')
+    .where('ctp.card_type_id', 'in', typeIds)
+    .where('p.deleted_at', 'is', null);
+  return (
+    locationId === null
+      ? query
+      : query.where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('program_locations as pl')
+              .select('pl.program_id')
+              .whereRef('pl.program_id', '=', 'p.id')
+              .where('pl.location_id', '=', locationId),
+          ),
+        )
+  ).orderBy('p.id');
+};
+const programsOfTypesAt = prepared((db, p: { typeIds: number[]; locationId: number }) =>
+  programsOfTypesQuery(db, p.typeIds, p.locationId),
+);
+const programsOfTypes = prepared((db, p: { typeIds: number[] }) => programsOfTypesQuery(db, p.typeIds, null));
+const rulesOfPrograms = prepared((db, p: { programIds: number[] }) =>
+  db.selectFrom('program_rules').selectAll().where('program_id', 'in', p.programIds).orderBy('id'),
+);
+
 /** SQL for programs (promotions), their rules, locations, card types and items. No business rules here. */
 export class ProgramsRepository {
   constructor(private readonly db: Executor) {}
@@ -34,25 +67,10 @@ export class ProgramsRepository {
   async forCardTypes(typeIds: number[], locationId: number | null): Promise<Map<number, ProgramWithRules[]>> {
     const result = new Map<number, ProgramWithRules[]>();
     if (typeIds.length === 0) return result;
-    let query = this.db
-      .selectFrom('programs as p')
-      .innerJoin('card_type_programs as ctp', 'ctp.program_id', 'p.id')
-      .selectAll('p')
-      .select('ctp.card_type_id')
-      .where('ctp.card_type_id', 'in', typeIds)
-      .where('p.deleted_at', 'is', null);
-    if (locationId !== null) {
-      query = query.where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('program_locations as pl')
-            .select('pl.program_id')
-            .whereRef('pl.program_id', '=', 'p.id')
-            .where('pl.location_id', '=', locationId),
-        ),
-      );
-    }
-    const rows = await query.orderBy('p.id').execute();
+    const rows =
+      locationId === null
+        ? await programsOfTypes(this.db, { typeIds })
+        : await programsOfTypesAt(this.db, { typeIds, locationId });
     const rules = await this.rulesOf([...new Set(rows.map((r) => r.id))]);
     for (const { card_type_id, ...program } of rows) {
       const list = result.get(card_type_id) ?? [];
@@ -65,12 +83,7 @@ export class ProgramsRepository {
   async rulesOf(programIds: number[]): Promise<Map<number, RuleRow[]>> {
     const result = new Map<number, RuleRow[]>();
     if (programIds.length === 0) return result;
-    const rows = await this.db
-      .selectFrom('program_rules')
-      .selectAll()
-      .where('program_id', 'in', programIds)
-      .orderBy('id')
-      .execute();
+    const rows = await rulesOfPrograms(this.db, { programIds });
     for (const rule of rows) {
       const list = result.get(rule.program_id) ?? [];
       list.push(rule);

@@ -1,0 +1,68 @@
+/** One measured line of the results table. */
+export interface ResultRow {
+  db: 'sqlite' | 'postgres' | null;
+  scenario: 'baseline' | 'R' | 'W' | 'H';
+  rps: number;
+  p50: number;
+  p99: number;
+  /** Peak RSS of the server process during the scenario (warm-up included), in MB. */
+  peakRssMb: number | null;
+  /** CPU time (user + system) the server process spent per request while measured, in µs. */
+  cpuUsPerRequest: number | null;
+  /** req/s divided by the baseline's req/s measured right before and after this scenario. */
+  ratio: number | null;
+  baselineRps: number | null;
+  requests: number;
+  non2xx: number;
+  errors: number;
+}
+
+export interface TargetCheck {
+  target: string;
+  actual: string;
+  ok: boolean;
+}
+
+export const SCENARIO_TITLES: Record<ResultRow['scenario'], string> = {
+  baseline: 'raw node:http, same bytes as R',
+  R: 'GET cards by phone, random phones',
+  W: 'POST manual transaction, random cards, ±1',
+  H: 'POST manual transaction, one hot card',
+};
+
+const fixed = (value: number | null, digits: number) => (value === null ? '—' : value.toFixed(digits));
+
+/** The results as a Markdown table: readable in a terminal and pasteable into the README. */
+export function formatTable(rows: ResultRow[]): string {
+  const header = [
+    'db',
+    'scenario',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'peak RSS MB',
+    'CPU µs/req',
+    '× baseline',
+    'non-2xx/errors',
+  ];
+  const body = rows.map((r) => [
+    r.db ?? '—',
+    `${r.scenario} (${SCENARIO_TITLES[r.scenario]})`,
+    Math.round(r.rps).toString(),
+    fixed(r.p50, 1),
+    fixed(r.p99, 1),
+    fixed(r.peakRssMb, 0),
+    fixed(r.cpuUsPerRequest, 0),
+    r.scenario === 'baseline' ? '1.00' : fixed(r.ratio, 2),
+    `${r.non2xx}/${r.errors}`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]!.length)));
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (i >= 2 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
+  return [line(header), rule, ...body.map(line)].join('\n');
+}
+
+export function formatTargets(checks: TargetCheck[]): string {
+  return checks.map((c) => `${c.ok ? 'PASS' : 'FAIL'}  ${c.target}: ${c.actual}`).join('\n');
+}

@@ -1,0 +1,558 @@
+/**
+ * `npm run bench`: the server (compiled, in its own process) on a generated dataset, measured
+ * with autocannon against a raw node:http baseline, on SQLite and on PostgreSQL when one can be
+ * started. Prints one table and writes the same as JSON to bench/results/.
+ *
+ * Options:
+ *   --quick            tiny dataset, 2 s per scenario, SQLite only (the smoke test uses this)
+ *   --db sqlite,postgres   dialects to run (default: both; PostgreSQL skipped if unavailable)
+ *   --only R,W,H       scenarios to run (the baseline always runs unless --no-baseline)
+ *   --no-baseline      skip the baseline (ratios are then omitted)
+ *   --baseline-slice S the baseline is measured S seconds right before and S right after each scenario
+ *   --profile          run the server with --cpu-prof and summarise the profile of each dialect
+ *   --duration S --warmup S --clients N --connections N   override the defaults
+ *   --out DIR          where the JSON (and profiles) go (default bench/results)
+ *   --server FILE      measure this server entry instead of dist/main.js (e.g. an older build)
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { startPostgres } from '../scripts/throwaway-postgres.mjs';
+import { generateDataset, type BenchDataset } from './dataset.js';
+import { load, type LoadResult, type NextRequest } from './load.js';
+import { ChildServer, freePort } from './processes.js';
+import { summarizeProfile } from './profile-summary.js';
+import { formatTable, formatTargets, type ResultRow, type TargetCheck } from './report.js';
+
+type Dialect = 'sqlite' | 'postgres';
+type Scenario = 'R' | 'W' | 'H';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+interface Settings {
+  quick: boolean;
+  dialects: Dialect[];
+  scenarios: Scenario[];
+  baseline: boolean;
+  profile: boolean;
+  durationSeconds: number;
+  warmupSeconds: number;
+  baselineSliceSeconds: number;
+  clients: number;
+  locations: number;
+  connections: number;
+  out: string;
+  server: string | null;
+}
+
+function parseArgs(argv: string[]): Settings {
+  const value = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const number = (name: string, fallback: number) => {
+    const raw = value(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}: expected a positive number, got "${raw}"`);
+    return n;
+  };
+  const quick = argv.includes('--quick');
+  const dialects = (value('--db') ?? (quick ? 'sqlite' : 'sqlite,postgres')).split(',') as Dialect[];
+  const scenarios = (value('--only') ?? 'R,W,H').split(',') as Scenario[];
+  for (const d of dialects) if (d !== 'sqlite' && d !== 'postgres') throw new Error(`--db: unknown "${d}"`);
+  for (const s of scenarios) if (!['R', 'W', 'H'].includes(s)) throw new Error(`--only: unknown "${s}"`);
+  return {
+    quick,
+    dialects,
+    scenarios,
+    baseline: !argv.includes('--no-baseline'),
+    profile: argv.includes('--profile'),
+    durationSeconds: number('--duration', quick ? 2 : 15),
+    warmupSeconds: number('--warmup', quick ? 1 : 5),
+    baselineSliceSeconds: number('--baseline-slice', quick ? 1 : 5),
+    clients: number('--clients', quick ? 1000 : 100_000),
+    locations: 10,
+    connections: number('--connections', 32),
+    out: resolve(value('--out') ?? join(ROOT, 'bench/results')),
+    server: value('--server') ?? null,
+  };
+}
+
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+function newestMtime(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newestMtime(join(path, name))));
+}
+
+/**
+ * The compiled server is what gets measured; it is rebuilt when any source is newer than
+ * dist/main.js. tsc emits even when it reports type errors (another change may be half-done
+ * in the tree); that output is still measured, with a warning. Only when nothing was emitted
+ * does the source run under tsx instead.
+ */
+function serverEntry(): { args: string[]; via: 'dist' | 'dist with type errors' | 'tsx' } {
+  const main = join(ROOT, 'dist/main.js');
+  const mtime = () => {
+    try {
+      return statSync(main).mtimeMs;
+    } catch {
+      return 0;
+    }
+  };
+  const sources = Math.max(newestMtime(join(ROOT, 'src')), newestMtime(join(ROOT, 'package.json')));
+  if (mtime() >= sources) return { args: [main], via: 'dist' };
+  log('building the server (dist/ is missing or older than src/)…');
+  const started = Date.now();
+  const build = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
+  if (build.status === 0) return { args: [main], via: 'dist' };
+  const errors = `${build.stdout}${build.stderr}`.split('\n').slice(0, 10).join('\n');
+  if (mtime() >= started - 1000) {
+    log(`the build reported type errors; measuring what it emitted:\n${errors}`);
+    return { args: [main], via: 'dist with type errors' };
+  }
+  log(`the build failed; measuring the source under tsx instead:\n${errors}`);
+  return { args: ['--import', 'tsx', join(ROOT, 'src/main.ts')], via: 'tsx' };
+}
+
+const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)]!;
+
+function scenarioRequests(scenario: Scenario | 'baseline', data: BenchDataset): () => NextRequest {
+  const rPath = (card: BenchDataset['cards'][number]) =>
+    `/api/v1/loyalty/cards/${card.phone}/${data.chainId}/${card.locationId}`;
+  const wPath = (card: BenchDataset['cards'][number]) =>
+    `/api/v1/company/${card.locationId}/loyalty/cards/${card.id}/manual_transaction`;
+  let n = 0;
+  // Alternating top-ups and withdrawals keep balances near their opening value.
+  const body = () => (n++ % 2 === 0 ? '{"amount":1}' : '{"amount":-1}');
+  const hot = data.cards[Math.floor(data.cards.length / 2)]!;
+  switch (scenario) {
+    case 'baseline':
+    case 'R':
+      return () => ({ method: 'GET', path: rPath(pick(data.cards)) });
+    case 'W':
+      return () => ({ method: 'POST', path: wPath(pick(data.cards)), body: body() });
+    case 'H':
+      return () => ({ method: 'POST', path: wPath(hot), body: body() });
+  }
+}
+
+function headersFor(scenario: Scenario | 'baseline', data: BenchDataset): Record<string, string> {
+  const headers: Record<string, string> = { authorization: data.authorization, accept: 'application/json' };
+  if (scenario === 'W' || scenario === 'H') headers['content-type'] = 'application/json';
+  return headers;
+}
+
+interface Measured {
+  result: LoadResult;
+  peakRssMb: number | null;
+  cpuUsPerRequest: number | null;
+}
+
+/** One timed autocannon run against a process, with that process's CPU time per request. */
+async function timed(
+  server: ChildServer,
+  scenario: Scenario | 'baseline',
+  data: BenchDataset,
+  settings: Settings,
+  seconds: number,
+): Promise<Measured> {
+  const started = Date.now();
+  const cpuBefore = server.cpuTime();
+  const result = await load({
+    url: server.baseUrl,
+    headers: headersFor(scenario, data),
+    next: scenarioRequests(scenario, data),
+    connections: settings.connections,
+    durationSeconds: seconds,
+  });
+  const cpuAfter = server.cpuTime();
+  const peak = server.peakSince(started);
+  return {
+    result,
+    peakRssMb: peak === null ? null : peak / 2 ** 20,
+    cpuUsPerRequest:
+      cpuBefore === null || cpuAfter === null || result.requests === 0
+        ? null
+        : ((cpuAfter - cpuBefore) * 1000) / result.requests,
+  };
+}
+
+/**
+ * The baseline process runs for the whole benchmark and is measured in slices right before and
+ * right after every scenario: each scenario's ratio is to the baseline of the same minutes, so
+ * whatever else loads the machine meanwhile weighs on both sides.
+ */
+class Baseline {
+  readonly slices: Measured[] = [];
+
+  private constructor(
+    private readonly server: ChildServer,
+    private readonly data: BenchDataset,
+    private readonly settings: Settings,
+  ) {}
+
+  static async start(
+    body: string,
+    contentType: string,
+    data: BenchDataset,
+    settings: Settings,
+    work: string,
+  ) {
+    const bodyFile = join(work, 'r-body.json');
+    writeFileSync(bodyFile, body);
+    const port = await freePort();
+    const server = await ChildServer.start({
+      name: 'baseline',
+      args: [join(ROOT, 'bench/baseline.mjs'), bodyFile, contentType, String(port)],
+      env: process.env,
+      port,
+      readyPath: '/',
+    });
+    const baseline = new Baseline(server, data, settings);
+    log(`baseline: ${settings.warmupSeconds} s warm-up`);
+    await timed(server, 'baseline', data, settings, settings.warmupSeconds);
+    return baseline;
+  }
+
+  async slice(): Promise<Measured> {
+    const measured = await timed(
+      this.server,
+      'baseline',
+      this.data,
+      this.settings,
+      this.settings.baselineSliceSeconds,
+    );
+    this.slices.push(measured);
+    return measured;
+  }
+
+  /** The baseline row: all slices together (percentiles: the median of the slices'). */
+  row(): ResultRow {
+    const median = (values: number[]) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      return sorted[Math.floor(sorted.length / 2)] ?? 0;
+    };
+    const requests = this.slices.reduce((n, s) => n + s.result.requests, 0);
+    const seconds = this.slices.reduce((n, s) => n + s.result.seconds, 0);
+    const cpu = this.slices.reduce((n, s) => n + (s.cpuUsPerRequest ?? 0) * s.result.requests, 0);
+    const hwm = this.server.highWaterMark();
+    return {
+      db: null,
+      scenario: 'baseline',
+      rps: requests / seconds,
+      p50: median(this.slices.map((s) => s.result.p50)),
+      p99: median(this.slices.map((s) => s.result.p99)),
+      peakRssMb: hwm === null ? null : hwm / 2 ** 20,
+      cpuUsPerRequest: requests ? cpu / requests : null,
+      ratio: null,
+      baselineRps: null,
+      requests,
+      non2xx: this.slices.reduce((n, s) => n + s.result.non2xx, 0),
+      errors: this.slices.reduce((n, s) => n + s.result.errors, 0),
+    };
+  }
+
+  stop(): Promise<void> {
+    return this.server.stop();
+  }
+}
+
+async function measureScenario(
+  server: ChildServer,
+  kind: Dialect,
+  scenario: Scenario,
+  data: BenchDataset,
+  settings: Settings,
+  baseline: Baseline | null,
+): Promise<ResultRow> {
+  log(`[${kind}] ${scenario}: ${settings.warmupSeconds} s warm-up, ${settings.durationSeconds} s measured…`);
+  const started = Date.now();
+  await timed(server, scenario, data, settings, settings.warmupSeconds);
+  const before = await baseline?.slice();
+  const measured = await timed(server, scenario, data, settings, settings.durationSeconds);
+  const after = await baseline?.slice();
+  const peak = server.peakSince(started);
+  const { result } = measured;
+  const baselineRps =
+    before && after
+      ? (before.result.requests + after.result.requests) / (before.result.seconds + after.result.seconds)
+      : null;
+  log(
+    `[${kind}] ${scenario}: ${Math.round(result.rps)} req/s` +
+      (baselineRps ? ` (baseline around it ${Math.round(baselineRps)} req/s)` : '') +
+      `, p99 ${result.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}`,
+  );
+  return {
+    db: kind,
+    scenario,
+    rps: result.rps,
+    p50: result.p50,
+    p99: result.p99,
+    peakRssMb: peak === null ? null : peak / 2 ** 20,
+    cpuUsPerRequest: measured.cpuUsPerRequest,
+    ratio: baselineRps ? result.rps / baselineRps : null,
+    baselineRps,
+    requests: result.requests,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+/** SPEC §3: a card's balance equals the sum of its ledger rows — still true after the load? */
+async function ledgerMismatches(kind: Dialect, url: string): Promise<number> {
+  const query = `select count(*) as n from cards c where c.balance_minor <> (select coalesce(sum(t.amount_minor), 0) from transactions t where t.card_id = c.id)`;
+  if (kind === 'sqlite') {
+    const database = new SQLite(url.replace(/^file:/, ''), { readonly: true });
+    try {
+      return (database.prepare(query).get() as { n: number }).n;
+    } finally {
+      database.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return Number((await client.query<{ n: string }>(query)).rows[0]!.n);
+  } finally {
+    await client.end();
+  }
+}
+
+interface DialectRun {
+  rows: ResultRow[];
+  peakRssMb: number | null;
+  datasetSeconds: number;
+  ledgerMismatches: number;
+  rBody: string;
+  profile: string | null;
+}
+
+async function runDialect(
+  kind: Dialect,
+  url: string,
+  entry: { args: string[] },
+  settings: Settings,
+  baseline: {
+    current: Baseline | null;
+    start: (body: string, type: string, data: BenchDataset) => Promise<Baseline>;
+  },
+): Promise<DialectRun> {
+  log(`[${kind}] generating ${settings.clients} clients and cards…`);
+  const t0 = Date.now();
+  const data = await generateDataset(url, { locations: settings.locations, clients: settings.clients });
+  const datasetSeconds = (Date.now() - t0) / 1000;
+  log(`[${kind}] dataset ready in ${datasetSeconds.toFixed(1)} s`);
+
+  const port = await freePort();
+  const profile = settings.profile
+    ? join(settings.out, 'profiles', `${kind}-${Date.now()}.cpuprofile`)
+    : null;
+  const profileArgs = profile
+    ? ['--cpu-prof', `--cpu-prof-dir=${dirname(profile)}`, `--cpu-prof-name=${basename(profile)}`]
+    : [];
+  const server = await ChildServer.start({
+    name: `server (${kind})`,
+    args: [...profileArgs, ...entry.args],
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: url, LOG_LEVEL: 'warn' },
+    port,
+    readyPath: '/health',
+  });
+  const rows: ResultRow[] = [];
+  let rBody = '';
+  let peakRssMb: number | null = null;
+  try {
+    // One real R answer: the baseline serves exactly these bytes.
+    const card = data.cards[0]!;
+    const answer = await fetch(
+      `${server.baseUrl}/api/v1/loyalty/cards/${card.phone}/${data.chainId}/${card.locationId}`,
+      {
+        headers: headersFor('R', data),
+      },
+    );
+    rBody = await answer.text();
+    if (answer.status !== 200) throw new Error(`R answered ${answer.status}: ${rBody}`);
+    if (!baseline.current && settings.baseline) {
+      baseline.current = await baseline.start(
+        rBody,
+        answer.headers.get('content-type') ?? 'application/json',
+        data,
+      );
+    }
+    for (const scenario of settings.scenarios) {
+      rows.push(await measureScenario(server, kind, scenario, data, settings, baseline.current));
+    }
+    const hwm = server.highWaterMark();
+    peakRssMb = hwm === null ? null : hwm / 2 ** 20;
+  } catch (error) {
+    log(server.log());
+    throw error;
+  } finally {
+    await server.stop();
+  }
+  const mismatches = await ledgerMismatches(kind, url);
+  log(
+    `[${kind}] ledger check: ${mismatches === 0 ? 'every balance equals the sum of its rows' : `${mismatches} cards differ`}`,
+  );
+  return { rows, peakRssMb, datasetSeconds, ledgerMismatches: mismatches, rBody, profile };
+}
+
+function checkTargets(rows: ResultRow[], peaks: Record<string, number | null>): TargetCheck[] {
+  const find = (db: Dialect, scenario: Scenario) => rows.find((r) => r.db === db && r.scenario === scenario);
+  const checks: TargetCheck[] = [];
+  const ratio = (scenario: Scenario, min: number) => {
+    const r = find('sqlite', scenario);
+    if (r?.ratio == null) return;
+    checks.push({
+      target: `${scenario} ≥ ${min}× baseline (SQLite)`,
+      actual: `${r.ratio.toFixed(2)}×`,
+      ok: r.ratio >= min,
+    });
+  };
+  ratio('R', 0.5);
+  ratio('W', 0.25);
+  for (const db of ['sqlite', 'postgres'] as const) {
+    for (const scenario of ['R', 'W'] as const) {
+      const r = find(db, scenario);
+      if (r)
+        checks.push({ target: `${scenario} p99 < 25 ms (${db})`, actual: `${r.p99} ms`, ok: r.p99 < 25 });
+    }
+  }
+  for (const [db, peak] of Object.entries(peaks)) {
+    if (peak !== null)
+      checks.push({ target: `peak RSS < 200 MB (${db})`, actual: `${peak.toFixed(0)} MB`, ok: peak < 200 });
+  }
+  for (const r of rows) {
+    if (r.non2xx > 0 || r.errors > 0) {
+      checks.push({
+        target: `${r.db ?? ''} ${r.scenario}: every answer 2xx`,
+        actual: `${r.non2xx} non-2xx, ${r.errors} errors`,
+        ok: false,
+      });
+    }
+  }
+  return checks;
+}
+
+async function main(): Promise<void> {
+  const settings = parseArgs(process.argv.slice(2));
+  mkdirSync(settings.out, { recursive: true });
+  const entry = settings.server ? { args: [resolve(settings.server)], via: 'given' as const } : serverEntry();
+  log(`server: ${entry.via === 'tsx' ? 'source under tsx' : `${entry.args[0]} (${entry.via})`}`);
+  const work = mkdtempSync(join(tmpdir(), 'loyalty-bench-'));
+
+  const rows: ResultRow[] = [];
+  const baseline = {
+    current: null as Baseline | null,
+    start: (body: string, type: string, data: BenchDataset) =>
+      Baseline.start(body, type, data, settings, work),
+  };
+
+  const peaks: Record<string, number | null> = {};
+  const runs: Record<string, Omit<DialectRun, 'rows' | 'rBody'>> = {};
+  const profiles: string[] = [];
+  const notes: string[] = [];
+  let sqliteBody: string | null = null;
+  try {
+    for (const kind of settings.dialects) {
+      let url: string;
+      let stop = () => {};
+      if (kind === 'sqlite') {
+        url = `file:${join(work, 'bench.sqlite')}`;
+      } else {
+        try {
+          const cluster = await startPostgres();
+          url = cluster.url;
+          stop = cluster.stop;
+        } catch (error) {
+          const note = `PostgreSQL skipped: ${(error as Error).message}`;
+          log(note);
+          notes.push(note);
+          continue;
+        }
+      }
+      try {
+        const run = await runDialect(kind, url, entry, settings, baseline);
+        rows.push(...run.rows);
+        peaks[kind] = run.peakRssMb;
+        runs[kind] = {
+          peakRssMb: run.peakRssMb,
+          datasetSeconds: run.datasetSeconds,
+          ledgerMismatches: run.ledgerMismatches,
+          profile: run.profile,
+        };
+        if (run.profile) profiles.push(run.profile);
+        if (kind === 'sqlite') sqliteBody = run.rBody;
+        else if (sqliteBody !== null && sqliteBody !== run.rBody)
+          notes.push('R answers differ between SQLite and PostgreSQL');
+      } finally {
+        stop();
+      }
+    }
+    if (baseline.current) rows.unshift(baseline.current.row());
+  } finally {
+    await baseline.current?.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+
+  const targets = checkTargets(rows, peaks);
+  for (const [kind, run] of Object.entries(runs)) {
+    if (run.ledgerMismatches > 0)
+      targets.push({
+        target: `ledger invariant (${kind})`,
+        actual: `${run.ledgerMismatches} cards differ`,
+        ok: false,
+      });
+  }
+
+  const table = formatTable(rows);
+  process.stdout.write(`\n${table}\n\n${formatTargets(targets)}\n`);
+  for (const note of notes) process.stdout.write(`note: ${note}\n`);
+
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const file = join(settings.out, `bench-${settings.quick ? 'quick-' : ''}${stamp}.json`);
+  const { out: _out, server: _server, ...recorded } = settings;
+  writeFileSync(
+    file,
+    `${JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        machine: {
+          cpus: cpus().length,
+          cpu: cpus()[0]?.model ?? '',
+          memoryGiB: Math.round(totalmem() / 2 ** 30),
+          node: process.version,
+        },
+        server: entry.via === 'given' ? entry.args[0] : entry.via,
+        settings: recorded,
+        rows,
+        baselineSlices:
+          baseline.current?.slices.map((m) => ({ ...m.result, cpuUsPerRequest: m.cpuUsPerRequest })) ?? [],
+        targets,
+        dialects: runs,
+        notes,
+        table,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  process.stdout.write(`results: ${file}\n`);
+
+  for (const profile of profiles) process.stdout.write(`\n${summarizeProfile(profile)}\n`);
+}
+
+main().catch((error: unknown) => {
+  log(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exit(1);
+});
