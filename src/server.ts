@@ -13,7 +13,7 @@ export async function runServer(
   config: Config,
   prepare?: (database: DatabaseHandle) => Promise<void>,
 ): Promise<{ app: FastifyInstance; address: string }> {
-  const database = createDatabase(config.databaseUrl);
+  const database = createDatabase(config.databaseUrl, { backgroundCheckpoints: true });
   await migrate(database.db, database.kind);
   if (prepare) await prepare(database);
   const services = createServices(database);
@@ -36,6 +36,7 @@ export async function runServer(
     app.log.info({ signal }, 'shutting down');
     clearInterval(purge);
     await app.close();
+    await services.writes.drain();
     await database.close();
     process.exit(0);
   };

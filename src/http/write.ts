@@ -47,6 +47,9 @@ interface HeldKey {
  * The answer is sent as the exact bytes that were stored, so a replay is identical.
  */
 export class WriteRunner {
+  private active = 0;
+  private readonly idle: (() => void)[] = [];
+
   constructor(
     private readonly db: Db,
     private readonly idempotency: IdempotencyService,
@@ -58,7 +61,21 @@ export class WriteRunner {
     effect: (executor: Transaction<Database> | Db) => Promise<WriteAnswer>,
     options: WriteOptions = {},
   ): Promise<void> {
-    await this.answer(request, reply, effect, options);
+    this.active += 1;
+    try {
+      await this.answer(request, reply, effect, options);
+    } finally {
+      this.active -= 1;
+      if (this.active === 0) for (const resolve of this.idle.splice(0)) resolve();
+    }
+  }
+
+  /**
+   * Resolves once no write is running. Shutdown waits for this before closing the database:
+   * Fastify's close does not wait for a handler whose client has already hung up.
+   */
+  drain(): Promise<void> {
+    return this.active === 0 ? Promise.resolve() : new Promise((resolve) => this.idle.push(resolve));
   }
 
   private async answer(
