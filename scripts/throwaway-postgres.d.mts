@@ -1,3 +1,4 @@
+export function freePort(): Promise<number>;
 export function startPostgres(options?: {
   maxConnections?: number;
 }): Promise<{ url: string; stop: () => void }>;

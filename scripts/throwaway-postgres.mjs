@@ -20,7 +20,8 @@ function findBinDir() {
   return null;
 }
 
-function freePort() {
+/** A free TCP port on the loopback interface (also used by the process tests and the benchmark). */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();

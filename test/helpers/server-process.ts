@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../scripts/throwaway-postgres.mjs';
 import { expect } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import { createServices } from '../../src/services.js';
@@ -15,25 +15,13 @@ import { Factory } from './factory.js';
  * HTTP with keep-alive connections. Every process started here is killed when the test process
  * exits, whatever happens to the test.
  */
+
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const live = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface HttpAnswer {
   status: number;
