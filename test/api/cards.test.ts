@@ -387,19 +387,9 @@ describeEachDialect('manual transactions (ops 9–10)', (ctx) => {
       payload,
     });
 
-  async function freshCard(w: Awaited<ReturnType<typeof ctx.factory.world>>) {
-    const res = await ctx.request({
-      method: 'POST',
-      url: `/api/v1/loyalty/cards/${w.locationId}`,
-      headers: { authorization: w.auth },
-      payload: { loyalty_card_type_id: w.cardTypeId, phone: uniquePhone() },
-    });
-    return res.json().data.id as number;
-  }
-
   it('op 9: a top-up writes a type-5 row and answers the reduced card', async () => {
     const w = await ctx.factory.world({ programs: true });
-    const card = await freshCard(w);
+    const card = await ctx.issueCard(w);
     const res = await at(w.locationId, card, { amount: '100.5', title: 'gift' }, w.auth);
     expect(res.statusCode).toBe(200);
     const body = res.json();
@@ -445,7 +435,7 @@ describeEachDialect('manual transactions (ops 9–10)', (ctx) => {
 
   it('op 9: a withdrawal writes a type-6 row; beyond the balance is 422 and changes nothing', async () => {
     const w = await ctx.factory.world();
-    const card = await freshCard(w);
+    const card = await ctx.issueCard(w);
     await at(w.locationId, card, { amount: 10 }, w.auth);
     const withdrawn = await at(w.locationId, card, { amount: -2.25 }, w.auth);
     expect(withdrawn.json().data.balance).toBe(7.75);
@@ -466,7 +456,7 @@ describeEachDialect('manual transactions (ops 9–10)', (ctx) => {
 
   it('op 9: 0, more than two decimals, non-numbers and huge amounts are 422', async () => {
     const w = await ctx.factory.world();
-    const card = await freshCard(w);
+    const card = await ctx.issueCard(w);
     for (const amount of [0, '0', 1.234, 'ten', null, true, [], 1e13, '1e3']) {
       const res = await at(w.locationId, card, { amount }, w.auth);
       expect(res.statusCode, JSON.stringify(amount)).toBe(422);
@@ -477,7 +467,7 @@ describeEachDialect('manual transactions (ops 9–10)', (ctx) => {
 
   it('op 9: max discounts follow the cumulative rule the card has reached', async () => {
     const w = await ctx.factory.world({ programs: true });
-    const card = await freshCard(w);
+    const card = await ctx.issueCard(w);
     await ctx.database.db.updateTable('cards').set({ visits_count: 3 }).where('id', '=', card).execute();
     const res = await at(w.locationId, card, { amount: 1 }, w.auth);
     expect(res.json().data).toMatchObject({
@@ -495,7 +485,7 @@ describeEachDialect('manual transactions (ops 9–10)', (ctx) => {
 
   it('op 10: chain-level transaction recorded with no location; needs the chain grant', async () => {
     const w = await ctx.factory.world();
-    const card = await freshCard(w);
+    const card = await ctx.issueCard(w);
     const res = await chainLevel(w.chainId, card, { amount: 3 }, w.auth);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({

@@ -28,14 +28,7 @@ type World = Awaited<ReturnType<TestContext['factory']['world']>>;
 /** A world with one card carrying: +10.50 at the location, −3 at chain level, +0.25 at the location. */
 async function cardWithHistory(ctx: TestContext) {
   const world = await ctx.factory.world();
-  const issued = await ctx.request({
-    method: 'POST',
-    url: `/api/v1/loyalty/cards/${world.locationId}`,
-    headers: { authorization: world.auth },
-    payload: { loyalty_card_type_id: world.cardTypeId, phone: uniquePhone() },
-  });
-  expect(issued.statusCode).toBe(200);
-  const cardId: number = issued.json().data.id;
+  const cardId = await ctx.issueCard(world);
   const move = async (amount: number, title: string, chainLevel = false) => {
     const res = await ctx.request({
       method: 'POST',

@@ -8,14 +8,7 @@ type World = Awaited<ReturnType<TestContext['factory']['world']>>;
 
 async function worldWithCard(ctx: TestContext, openingAmount = 0) {
   const world = await ctx.factory.world();
-  const issued = await ctx.request({
-    method: 'POST',
-    url: `/api/v1/loyalty/cards/${world.locationId}`,
-    headers: { authorization: world.auth },
-    payload: { loyalty_card_type_id: world.cardTypeId, phone: uniquePhone() },
-  });
-  expect(issued.statusCode).toBe(200);
-  const cardId: number = issued.json().data.id;
+  const cardId = await ctx.issueCard(world);
   if (openingAmount) await move(ctx, { ...world, cardId }, { amount: openingAmount });
   return { ...world, cardId };
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import type { DatabaseKind } from '../../src/config.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
@@ -7,7 +7,7 @@ import { DEMO, loadDemo } from '../../src/demo/dataset.js';
 import { createServices, type Services } from '../../src/services.js';
 import { checkInjected } from './contract.js';
 import { DIALECTS, freshDatabase, openMigrated, type TestDatabase } from './databases.js';
-import { Factory } from './factory.js';
+import { Factory, uniquePhone } from './factory.js';
 
 export { DEMO };
 
@@ -24,6 +24,8 @@ export interface TestContext {
   /** `inject` with JSON parsing of the answer; fails when the answer breaks the OpenAPI document. */
   request(options: InjectOptions): Promise<LightMyRequestResponse & { body: string; json: () => any }>;
   /** `request` for an API path (`/api/v1` is prefixed) with an Authorization header and a JSON body. */
+  /** Issues a card of the world's card type to a new phone over HTTP (op 7); its id. */
+  issueCard(world: { locationId: number; cardTypeId: number; auth: string }): Promise<number>;
   api(
     method: string,
     path: string,
@@ -59,6 +61,14 @@ export function describeEachDialect(name: string, suite: (ctx: TestContext) => v
           const res = await ctx.app.inject(options);
           await checkInjected(ctx.app, res); // every answer must match the served OpenAPI document
           return res as never;
+        };
+        ctx.issueCard = async (world) => {
+          const issued = await ctx.api('POST', `/loyalty/cards/${world.locationId}`, world.auth, {
+            loyalty_card_type_id: world.cardTypeId,
+            phone: uniquePhone(),
+          });
+          expect(issued.statusCode).toBe(200);
+          return issued.json().data.id as number;
         };
         ctx.api = (method, path, authorization, payload) =>
           ctx.request({
