@@ -32,35 +32,34 @@ const applyDelta = prepared((db, p: { chainId: number; cardId: number; delta: nu
     .returningAll(),
 );
 
-const insertTransaction = prepared(
-  (
-    db,
-    p: {
-      card_id: number;
-      chain_id: number;
-      location_id: number | null;
-      type_id: number;
-      amount_minor: number;
-      title: string;
-      partner_id: number;
-      user_id: number | null;
-      created_at: string;
-    },
-  ) =>
-    db
-      .insertInto('transactions')
-      .values({
-        card_id: p.card_id,
-        chain_id: p.chain_id,
-        location_id: p.location_id,
-        type_id: p.type_id,
-        amount_minor: p.amount_minor,
-        title: p.title,
-        partner_id: p.partner_id,
-        user_id: p.user_id,
-        created_at: p.created_at,
-      })
-      .returning('id'),
+/** A manual ledger row as the service hands it over (the time is added here). */
+// A type alias, not an interface: prepared() needs it assignable to Record<string, unknown>.
+export type NewLedgerRow = {
+  card_id: number;
+  chain_id: number;
+  location_id: number | null;
+  type_id: number;
+  amount_minor: number;
+  title: string;
+  partner_id: number;
+  user_id: number | null;
+};
+
+const insertTransaction = prepared((db, p: NewLedgerRow & { created_at: string }) =>
+  db
+    .insertInto('transactions')
+    .values({
+      card_id: p.card_id,
+      chain_id: p.chain_id,
+      location_id: p.location_id,
+      type_id: p.type_id,
+      amount_minor: p.amount_minor,
+      title: p.title,
+      partner_id: p.partner_id,
+      user_id: p.user_id,
+      created_at: p.created_at,
+    })
+    .returning('id'),
 );
 
 /** SQL for cards, card types and the manual-transaction ledger. No business rules here. */
@@ -208,16 +207,7 @@ export class CardsRepository {
     return (await applyDelta(this.db, { chainId, cardId, delta }))[0];
   }
 
-  async insertTransaction(values: {
-    card_id: number;
-    chain_id: number;
-    location_id: number | null;
-    type_id: number;
-    amount_minor: number;
-    title: string;
-    partner_id: number;
-    user_id: number | null;
-  }): Promise<{ id: number }> {
+  async insertTransaction(values: NewLedgerRow): Promise<{ id: number }> {
     const [row] = await insertTransaction(this.db, { ...values, created_at: nowIso() });
     if (!row) throw new Error('transaction insert returned no row');
     return row;
