@@ -47,8 +47,9 @@ export async function buildApp({ services, config, logger = true }: AppOptions):
   registerAuth(app, services.auth);
   registerMetrics(app);
   await registerOpenApi(app);
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('X-Request-Id', request.id);
+    done(null, payload);
   });
 
   app.get('/health', async (_request, reply) => {

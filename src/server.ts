@@ -27,8 +27,9 @@ export async function runServer(
   let closing = false;
   // A keep-alive connection that was busy when close() began would otherwise stay open after
   // its answer (until the keep-alive timeout) and hold the shutdown back.
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
+    done(null, payload);
   });
   const shutdown = async (signal: string) => {
     if (closing) return;

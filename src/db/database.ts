@@ -6,6 +6,7 @@ import type { DatabaseConnection, Driver, Transaction } from 'kysely';
 import pg from 'pg';
 import { databaseKindOf, sqlitePath, type DatabaseKind } from '../config.js';
 import { startCheckpointer } from './checkpointer.js';
+import { newSetupCache, reverifySetup, type SetupCache } from './setup-cache.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -33,6 +34,13 @@ class ImmediateSqliteDriver extends SqliteDriver {
   #busy = false;
   readonly #waiting: (() => void)[] = [];
 
+  constructor(
+    config: ConstructorParameters<typeof SqliteDriver>[0],
+    private readonly setup: SetupCache,
+  ) {
+    super(config);
+  }
+
   override async acquireConnection(): Promise<DatabaseConnection> {
     if (this.#busy) await new Promise<void>((resolve) => this.#waiting.push(resolve));
     this.#busy = true;
@@ -41,6 +49,8 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 
   override async releaseConnection(): Promise<void> {
+    // Whatever ran may have changed setup data.
+    reverifySetup(this.setup);
     const next = this.#waiting.shift();
     if (next) next();
     else this.#busy = false;
@@ -51,48 +61,86 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 }
 
-class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly database: SQLite.Database) {
-    super({ database });
-  }
-  override createDriver(): Driver {
-    return new ImmediateSqliteDriver({ database: withStatementCache(this.database) });
-  }
+/**
+ * The better-sqlite3 connections behind one SQLite database handle, for the synchronous fast
+ * paths of `prepared()` (db/prepared.ts), found from any executor of that handle.
+ */
+export interface SqliteConnections {
+  /** The one connection Kysely queries and every transaction use, handed out in FIFO order. */
+  writer: StatementCache;
+  /**
+   * A second, query-only connection for reads outside a transaction. It sees committed data
+   * only (WAL), never another request's open transaction on the writer, and never waits for
+   * it. Null for `:memory:`, where a second connection would open another, empty database.
+   */
+  reader: StatementCache | null;
+  /** Setup data in memory (see db/setup-cache.ts). */
+  setup: SetupCache;
+}
+
+/** Keyed by the Kysely adapter: one per database handle, shared by its transactions. */
+const sqliteByAdapter = new WeakMap<object, SqliteConnections>();
+
+export function sqliteConnectionsOf(executor: Executor): SqliteConnections | undefined {
+  return sqliteByAdapter.get(executor.getExecutor().adapter);
 }
 
 /**
- * Kysely's SQLite driver prepares every statement anew; preparing is a large share of a short
- * query's cost, so identical SQL text reuses its prepared statement.
+ * Preparing is a large share of a short query's cost, so identical SQL text reuses its
+ * prepared statement (Kysely's SQLite driver would prepare every statement anew).
  */
-function withStatementCache(database: SQLite.Database): SQLite.Database {
-  const cache = new Map<string, SQLite.Statement>();
-  const prepare = database.prepare.bind(database);
-  return new Proxy(database, {
+export class StatementCache {
+  readonly #statements = new Map<string, SQLite.Statement>();
+
+  constructor(readonly database: SQLite.Database) {}
+
+  prepare(source: string): SQLite.Statement {
+    let statement = this.#statements.get(source);
+    if (!statement) {
+      statement = this.database.prepare(source);
+      if (this.#statements.size > 500) this.#statements.clear();
+      this.#statements.set(source, statement);
+    }
+    return statement;
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly connections: SqliteConnections) {
+    super({ database: connections.writer.database });
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(
+      { database: withStatementCache(this.connections.writer) },
+      this.connections.setup,
+    );
+  }
+  override createAdapter() {
+    const adapter = super.createAdapter();
+    sqliteByAdapter.set(adapter, this.connections);
+    return adapter;
+  }
+}
+
+/** The writer connection as Kysely's driver sees it, with `prepare` going through the cache. */
+function withStatementCache(cache: StatementCache): SQLite.Database {
+  return new Proxy(cache.database, {
     get(target, property, receiver) {
-      if (property === 'prepare') {
-        return (source: string) => {
-          let statement = cache.get(source);
-          if (!statement) {
-            statement = prepare(source);
-            if (cache.size > 500) cache.clear();
-            cache.set(source, statement);
-          }
-          return statement;
-        };
-      }
+      if (property === 'prepare') return (source: string) => cache.prepare(source);
       const value = Reflect.get(target, property, receiver) as unknown;
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
 }
 
-export function openSqlite(file: string): SQLite.Database {
+export function openSqlite(file: string, options: { readOnly?: boolean } = {}): SQLite.Database {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const database = new SQLite(file);
   database.pragma('journal_mode = WAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
+  if (options.readOnly) database.pragma('query_only = ON');
   return database;
 }
 
@@ -123,7 +171,14 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
   }
   const file = sqlitePath(url);
   const database = openSqlite(file);
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(database) });
+  const reader = file === ':memory:' ? null : openSqlite(file, { readOnly: true });
+  const db = new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({
+      writer: new StatementCache(database),
+      reader: reader && new StatementCache(reader),
+      setup: newSetupCache(),
+    }),
+  });
   const checkpointer =
     options.backgroundCheckpoints && file !== ':memory:' ? startCheckpointer(database, file) : null;
   return {
@@ -132,6 +187,7 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
     close: async () => {
       await checkpointer?.stop();
       await db.destroy();
+      reader?.close();
     },
   };
 }

@@ -3,6 +3,7 @@ import type { DatabaseKind } from '../config.js';
 import type { Db } from './database.js';
 import { initial } from './migrations/001-initial.js';
 import { aroundCards } from './migrations/002-around-cards.js';
+import { setupVersion } from './migrations/003-setup-version.js';
 
 /** Migrations are code, not files on disk, so the compiled server and `tsx` find the same set. */
 function provider(kind: DatabaseKind): MigrationProvider {
@@ -10,6 +11,7 @@ function provider(kind: DatabaseKind): MigrationProvider {
     getMigrations: async (): Promise<Record<string, Migration>> => ({
       '001-initial': initial(kind),
       '002-around-cards': aroundCards(kind),
+      '003-setup-version': setupVersion(kind),
     }),
   };
 }

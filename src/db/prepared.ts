@@ -1,5 +1,11 @@
 import type { Compilable, CompiledQuery } from 'kysely';
-import type { Executor } from './database.js';
+import {
+  sqliteConnectionsOf,
+  type Executor,
+  type SqliteConnections,
+  type StatementCache,
+} from './database.js';
+import { keep, usableSetupCache } from './setup-cache.js';
 
 /** Stands in for a parameter (or one item of a list parameter) while a prepared query is built. */
 class Placeholder {
@@ -17,6 +23,16 @@ interface Template {
   queryId: CompiledQuery['queryId'];
   /** Per bound value: the parameter (or list item) it takes, or a constant of the query itself. */
   slots: Slot[];
+  /** A SELECT: it may run on SQLite's reader connection. */
+  select: boolean;
+}
+
+export interface PreparedOptions {
+  /**
+   * The query reads setup tables only (migration 003's SETUP_TABLES): on SQLite its rows are
+   * kept in memory, per parameter values, while the setup data is unchanged (db/setup-cache.ts).
+   */
+  setup?: boolean;
 }
 
 /** Longer lists are compiled per call rather than kept as templates of their own. */
@@ -35,7 +51,8 @@ const MAX_CACHED_LIST = 32;
  */
 export function prepared<P extends Record<string, unknown>, R>(
   build: (db: Executor, params: P) => Compilable<R>,
-): (executor: Executor, params: P) => Promise<R[]> {
+  options: PreparedOptions = {},
+): (executor: Executor, params: P) => Promise<readonly R[]> {
   // Per dialect (the adapter's class identifies an executor's SQL dialect), per list shape.
   const templates = new WeakMap<object, Map<string, Template>>();
 
@@ -57,6 +74,7 @@ export function prepared<P extends Record<string, unknown>, R>(
       slots: compiled.parameters.map((value) =>
         value instanceof Placeholder ? { param: value.name, index: value.index } : { constant: value },
       ),
+      select: compiled.query.kind === 'SelectQueryNode',
     };
   };
 
@@ -80,13 +98,57 @@ export function prepared<P extends Record<string, unknown>, R>(
   };
 
   return async (executor, params) => {
-    const { sql, query, queryId, slots } = templateFor(executor, params);
-    const parameters = slots.map((slot) => {
+    const template = templateFor(executor, params);
+    const parameters = template.slots.map((slot) => {
       if ('constant' in slot) return slot.constant;
       const value = params[slot.param];
       return slot.index === null ? value : (value as unknown[])[slot.index];
     });
+    const sqlite = sqliteConnectionsOf(executor);
+    if (sqlite) {
+      const rows = runOnSqlite<R>(sqlite, executor.isTransaction, template, parameters, options);
+      if (rows) return rows;
+    }
+    const { sql, query, queryId } = template;
     const result = await executor.executeQuery<R>({ sql, query, queryId, parameters });
     return result.rows;
   };
+}
+
+/**
+ * SQLite's fast paths, synchronous on better-sqlite3 (no Kysely executor, no promise per step):
+ * - inside a transaction, on the writer connection, which the transaction holds;
+ * - a SELECT outside one, on the reader connection, which needs no turn in the writer's queue.
+ * Anything else (a write outside a transaction, or `:memory:`) goes through Kysely and its queue.
+ *
+ * A setup query also keeps its rows, keyed by SQL and values, in the setup cache.
+ */
+function runOnSqlite<R>(
+  sqlite: SqliteConnections,
+  inTransaction: boolean,
+  template: Template,
+  parameters: unknown[],
+  options: PreparedOptions,
+): readonly R[] | null {
+  const connection = inTransaction ? sqlite.writer : template.select ? sqlite.reader : null;
+  if (!connection) return null;
+  if (!options.setup) return execute<R>(connection, template.sql, parameters);
+
+  const cache = usableSetupCache(sqlite, inTransaction);
+  if (!cache) return execute<R>(connection, template.sql, parameters);
+  const key = `${template.sql}\0${JSON.stringify(parameters)}`;
+  let rows = cache.entries.get(key) as readonly R[] | undefined;
+  if (!rows) {
+    // Frozen: every later caller shares these objects.
+    rows = Object.freeze(execute<R>(connection, template.sql, parameters).map((row) => Object.freeze(row)));
+    keep(cache, cache.version, key, rows);
+  }
+  return rows;
+}
+
+function execute<R>(connection: StatementCache, sql: string, parameters: unknown[]): R[] {
+  const statement = connection.prepare(sql);
+  if (statement.reader) return statement.all(parameters) as R[];
+  statement.run(parameters);
+  return [];
 }

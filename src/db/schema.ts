@@ -229,6 +229,12 @@ export interface IdempotencyKeyTable {
   expires_at: string;
 }
 
+/** One row: moved by triggers on every change to the setup tables (migration 003). */
+export interface SetupVersionTable {
+  id: number;
+  version: number;
+}
+
 export interface Database {
   chains: ChainTable;
   locations: LocationTable;
@@ -250,6 +256,7 @@ export interface Database {
   cards: CardTable;
   transactions: TransactionTable;
   idempotency_keys: IdempotencyKeyTable;
+  setup_version: SetupVersionTable;
 }
 
 export type CardRow = Selectable<CardTable>;

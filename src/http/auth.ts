@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import type {
   AccessRule,
   AuthContext,
@@ -32,20 +32,23 @@ export function registerAuth(app: FastifyInstance, auth: AuthService): void {
   app.decorateRequest('auth', null as unknown as AuthContext);
   app.decorateRequest('scope', null as unknown as Scope);
   app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/api/v1/') && !route.config?.auth) {
-      throw new Error(`route ${route.method} ${route.url} declares no auth scheme`);
+    const config = route.config;
+    if (!config?.auth) {
+      if (route.url.startsWith('/api/v1/'))
+        throw new Error(`route ${route.method} ${route.url} declares no auth scheme`);
+      return;
     }
-  });
-  app.addHook('onRequest', async (request) => {
-    const config = request.routeOptions.config;
-    if (!config.auth) return;
-    const { auth: context, scope } = await auth.authorize(
-      request.headers.authorization,
-      config.auth,
-      config.access,
-      request.params as Record<string, unknown>,
-    );
-    request.auth = context;
-    request.scope = scope;
+    // A hook of this route only, with its rule at hand: no per-request lookup of the route's config.
+    const { auth: scheme, access } = config;
+    const authorize: onRequestHookHandler = (request, _reply, done) => {
+      auth
+        .authorize(request.headers.authorization, scheme, access, request.params as Record<string, unknown>)
+        .then(({ auth: context, scope }) => {
+          request.auth = context;
+          request.scope = scope;
+          done();
+        }, done);
+    };
+    route.onRequest = [route.onRequest ?? [], authorize].flat();
   });
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * GET /metrics in the Prometheus text format: request counts by method, route and status, and
@@ -18,7 +18,7 @@ export function registerMetrics(app: FastifyInstance): void {
   const latency = new Map<string, Histogram>();
   const started = Date.now();
 
-  app.addHook('onResponse', async (request, reply) => {
+  const record = (request: FastifyRequest, reply: FastifyReply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     if (route === '/metrics') return;
     const key = `method="${request.method}",route="${route}",status="${reply.statusCode}"`;
@@ -33,6 +33,10 @@ export function registerMetrics(app: FastifyInstance): void {
     for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]!) h.counts[i]! += 1;
     h.sum += seconds;
     h.count += 1;
+  };
+  app.addHook('onResponse', (request, reply, done) => {
+    record(request, reply);
+    done();
   });
 
   app.get('/metrics', async (_request, reply) => {

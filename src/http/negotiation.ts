@@ -31,11 +31,13 @@ export function acceptsJson(header: string | undefined): boolean {
 }
 
 export function registerNegotiation(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     // The docs page and the metrics are not JSON; everything under /api and /health is.
-    if (!request.url.startsWith('/api/') && !request.url.startsWith('/health')) return;
-    if (!acceptsJson(request.headers.accept)) {
-      throw new AppError('not_acceptable', 'Not acceptable: this API answers application/json only.');
+    const json = request.url.startsWith('/api/') || request.url.startsWith('/health');
+    if (json && !acceptsJson(request.headers.accept)) {
+      done(new AppError('not_acceptable', 'Not acceptable: this API answers application/json only.'));
+    } else {
+      done();
     }
   });
 

@@ -11,6 +11,7 @@ import {
 } from '../modules/idempotency/idempotency.service.js';
 import { errorReply, sendError, STATUS } from './error-handler.js';
 import { isRetryableDatabaseError, isTransientDatabaseError } from '../db/errors.js';
+import { writeTransaction } from '../db/group-commit.js';
 
 export interface WriteAnswer {
   status: number;
@@ -40,7 +41,7 @@ interface HeldKey {
 
 /**
  * The one way a POST, PUT or DELETE runs. It gives every write the same guarantees:
- * - the effect runs in a transaction; a busy database (lock timeout, serialization failure,
+ * - the effect runs in a transaction (on SQLite, in a group commit: db/group-commit.ts); a busy database (lock timeout, serialization failure,
  *   SQLITE_BUSY) retries it a bounded number of times, then answers 503 with Retry-After —
  *   never a wrong business answer, never a 500;
  * - with an `Idempotency-Key`, the answer is stored with the effect and replayed on retries.
@@ -102,7 +103,7 @@ export class WriteRunner {
         const answer =
           options.transaction === false
             ? await this.complete(this.db, effect, held)
-            : await this.db.transaction().execute((trx) => this.complete(trx, effect, held));
+            : await writeTransaction(this.db, (trx) => this.complete(trx, effect, held));
         reply.code(answer.status);
         return answer.text === null ? reply.send() : reply.type(JSON_TYPE).send(answer.text);
       } catch (error) {

@@ -4,23 +4,29 @@ import type { Database } from '../../db/schema.js';
 import { prepared } from '../../db/prepared.js';
 import { nowIso } from '../../lib/time.js';
 
-// Every authenticated request runs these, so they are compiled once (see db/prepared.ts).
-const partnerByTokenHash = prepared((db, p: { tokenHash: string }) =>
-  db.selectFrom('partners').select(['id', 'name', 'token_hash']).where('token_hash', '=', p.tokenHash),
+// Every authenticated request runs these, so they are compiled once, and they read setup data
+// only, so SQLite keeps their rows until the setup data changes (see db/prepared.ts).
+const SETUP = { setup: true };
+const partnerByTokenHash = prepared(
+  (db, p: { tokenHash: string }) =>
+    db.selectFrom('partners').select(['id', 'name', 'token_hash']).where('token_hash', '=', p.tokenHash),
+  SETUP,
 );
 
 /**
  * Both tokens of a `Bearer <partner>, User <user>` header in one round trip: the partner row,
  * and the user of the user token when there is one (null columns when the token is unknown).
  */
-const partnerAndUserByTokenHashes = prepared((db, p: { partnerHash: string; userHash: string }) =>
-  db
-    .selectFrom('partners as p')
-    .leftJoin('user_tokens as t', (join) => join.on('t.token_hash', '=', p.userHash))
-    .leftJoin('users as u', 'u.id', 't.user_id')
-    .selectAll('u')
-    .select(['p.id as partner_id', 'p.token_hash as partner_token_hash', 't.token_hash as user_token_hash'])
-    .where('p.token_hash', '=', p.partnerHash),
+const partnerAndUserByTokenHashes = prepared(
+  (db, p: { partnerHash: string; userHash: string }) =>
+    db
+      .selectFrom('partners as p')
+      .leftJoin('user_tokens as t', (join) => join.on('t.token_hash', '=', p.userHash))
+      .leftJoin('users as u', 'u.id', 't.user_id')
+      .selectAll('u')
+      .select(['p.id as partner_id', 'p.token_hash as partner_token_hash', 't.token_hash as user_token_hash'])
+      .where('p.token_hash', '=', p.partnerHash),
+  SETUP,
 );
 
 type LocationScope = ExpressionBuilder<Database & { l: Database['locations'] }, 'l'>;
@@ -45,17 +51,19 @@ const userGranted = (eb: LocationScope, userId: number | Expression<number | nul
       .where('ul.user_id', '=', userId),
   );
 
-const locationAccess = prepared((db, p: { locationId: number; partnerId: number; userId: number }) =>
-  db
-    .selectFrom('locations as l')
-    .select((eb) => [
-      'l.id',
-      'l.chain_id',
-      partnerConnected(eb, p.partnerId).as('partner_ok'),
-      userGranted(eb, p.userId).as('user_ok'),
-    ])
-    .where('l.id', '=', p.locationId)
-    .where('l.deleted_at', 'is', null),
+const locationAccess = prepared(
+  (db, p: { locationId: number; partnerId: number; userId: number }) =>
+    db
+      .selectFrom('locations as l')
+      .select((eb) => [
+        'l.id',
+        'l.chain_id',
+        partnerConnected(eb, p.partnerId).as('partner_ok'),
+        userGranted(eb, p.userId).as('user_ok'),
+      ])
+      .where('l.id', '=', p.locationId)
+      .where('l.deleted_at', 'is', null),
+  SETUP,
 );
 
 /**
@@ -81,36 +89,39 @@ const partnerUserAndLocation = prepared(
         userGranted(eb, eb.ref('u.id')).as('location_user_ok'),
       ])
       .where('p.token_hash', '=', p.partnerHash),
+  SETUP,
 );
 
-const chainAccess = prepared((db, p: { chainId: number; partnerId: number; userId: number }) =>
-  db
-    .selectFrom('chains as c')
-    .select((eb) => [
-      'c.id',
-      'c.title',
-      eb
-        .exists(
-          eb
-            .selectFrom('partner_locations as pl')
-            .innerJoin('locations as l', 'l.id', 'pl.location_id')
-            .select('pl.location_id')
-            .whereRef('l.chain_id', '=', 'c.id')
-            .where('l.deleted_at', 'is', null)
-            .where('pl.partner_id', '=', p.partnerId),
-        )
-        .as('partner_ok'),
-      eb
-        .exists(
-          eb
-            .selectFrom('user_chains as uc')
-            .select('uc.chain_id')
-            .whereRef('uc.chain_id', '=', 'c.id')
-            .where('uc.user_id', '=', p.userId),
-        )
-        .as('user_ok'),
-    ])
-    .where('c.id', '=', p.chainId),
+const chainAccess = prepared(
+  (db, p: { chainId: number; partnerId: number; userId: number }) =>
+    db
+      .selectFrom('chains as c')
+      .select((eb) => [
+        'c.id',
+        'c.title',
+        eb
+          .exists(
+            eb
+              .selectFrom('partner_locations as pl')
+              .innerJoin('locations as l', 'l.id', 'pl.location_id')
+              .select('pl.location_id')
+              .whereRef('l.chain_id', '=', 'c.id')
+              .where('l.deleted_at', 'is', null)
+              .where('pl.partner_id', '=', p.partnerId),
+          )
+          .as('partner_ok'),
+        eb
+          .exists(
+            eb
+              .selectFrom('user_chains as uc')
+              .select('uc.chain_id')
+              .whereRef('uc.chain_id', '=', 'c.id')
+              .where('uc.user_id', '=', p.userId),
+          )
+          .as('user_ok'),
+      ])
+      .where('c.id', '=', p.chainId),
+  SETUP,
 );
 
 export class AuthRepository {

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/database.js';
+import { setupCached } from '../../db/setup-cache.js';
 import type { UserRow } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import {
@@ -55,13 +56,22 @@ function idOf(params: Record<string, unknown>, name: string): number | null {
   return Number.isSafeInteger(value) ? value : null;
 }
 
+/** Kept answers are shared by every later request with the same header. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
 export const LOGIN_WINDOW_SECONDS = 15 * 60;
 export const LOGIN_MAX_FAILURES = 5;
 
 export class AuthService {
   private readonly repo: AuthRepository;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.repo = new AuthRepository(db);
   }
 
@@ -98,11 +108,29 @@ export class AuthService {
   }
 
   /**
-   * Authentication, then the route's access rule: what every /api/v1 request starts with. Same
-   * answers as `authenticate` followed by `check`; the commonest case (both tokens and a location
-   * rule, e.g. ops 2 and 9) takes one query instead of two.
+   * Authentication, then the route's access rule: what every /api/v1 request starts with. A
+   * granted answer depends on setup data only, so on SQLite it is kept (db/setup-cache.ts) under
+   * a hash of the whole header and the id the rule names; refusals are never kept.
    */
-  async authorize(
+  authorize(
+    header: string | undefined,
+    scheme: AuthScheme,
+    rule: AccessRule | undefined,
+    params: Record<string, unknown>,
+  ): Promise<{ auth: AuthContext; scope: Scope }> {
+    if (!header) return Promise.reject(AppError.unauthorized());
+    const [kind = '', name = ''] = rule ? Object.entries(rule)[0]! : [];
+    const key = `authorize\0${scheme}\0${kind}\0${String(params[name])}\0${hashToken(header)}`;
+    return setupCached(this.db, key, async () =>
+      deepFreeze(await this.authorizeNow(header, scheme, rule, params)),
+    );
+  }
+
+  /**
+   * `authenticate` followed by `check`, with the same answers; the commonest case (both tokens
+   * and a location rule, e.g. ops 2 and 9) takes one query instead of two.
+   */
+  private async authorizeNow(
     header: string | undefined,
     scheme: AuthScheme,
     rule: AccessRule | undefined,

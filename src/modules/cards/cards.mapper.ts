@@ -11,7 +11,19 @@ export interface CardWithRefs extends CardRow {
   chain_title: string;
 }
 
-export function toProgramWire({ program, rules }: ProgramWithRules): ProgramWire {
+/**
+ * Per program object: the setup cache (db/setup-cache.ts) hands every request the same objects
+ * while the setup data is unchanged, so each is converted once. Shared: never mutate.
+ */
+const programWires = new WeakMap<ProgramWithRules, ProgramWire>();
+
+export function toProgramWire(source: ProgramWithRules): ProgramWire {
+  let wire = programWires.get(source);
+  if (!wire) programWires.set(source, (wire = programWire(source)));
+  return wire;
+}
+
+function programWire({ program, rules }: ProgramWithRules): ProgramWire {
   const { id, title, is_discount, is_cashback, is_static, is_accumulative } = loyaltyTypeById(
     program.loyalty_type_id,
   );
@@ -49,7 +61,7 @@ function cardFigures(card: CardRow) {
   };
 }
 
-export function toCardWire(card: CardWithRefs, programs: ProgramWithRules[]): LoyaltyCardWire {
+export function toCardWire(card: CardWithRefs, programs: readonly ProgramWithRules[]): LoyaltyCardWire {
   return {
     ...cardFigures(card),
     type: { id: card.card_type_id, title: card.type_title, salon_group_id: card.chain_id },
@@ -81,7 +93,7 @@ export function toCardTypeWire(type: {
  */
 export function maxDiscounts(
   card: CardRow,
-  programs: ProgramWithRules[],
+  programs: readonly ProgramWithRules[],
 ): { percent: number; amount: number } {
   let percent = 0;
   let amount = 0;
@@ -109,7 +121,7 @@ export function maxDiscounts(
   return { percent, amount };
 }
 
-export function toBalanceWire(card: CardRow, programs: ProgramWithRules[]): CardBalanceWire {
+export function toBalanceWire(card: CardRow, programs: readonly ProgramWithRules[]): CardBalanceWire {
   const { percent, amount } = maxDiscounts(card, programs);
   return {
     ...cardFigures(card),

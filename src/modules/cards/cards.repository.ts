@@ -66,7 +66,7 @@ const insertTransaction = prepared((db, p: NewLedgerRow & { created_at: string }
 export class CardsRepository {
   constructor(private readonly db: Executor) {}
 
-  cardsByPhone(chainId: number, phone: string): Promise<CardWithRefs[]> {
+  cardsByPhone(chainId: number, phone: string): Promise<readonly CardWithRefs[]> {
     return liveCardsByPhone(this.db, { chainId, phone });
   }
 

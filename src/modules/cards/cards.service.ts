@@ -3,7 +3,7 @@ import { AppError } from '../../errors.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { idField, moneyField, phoneField } from '../../lib/fields.js';
 import type { AuthContext } from '../auth/auth.service.js';
-import { ProgramsRepository, type ProgramWithRules } from '../programs/programs.repository.js';
+import { ProgramsRepository } from '../programs/programs.repository.js';
 import { toBalanceWire, toCardTypeWire, toCardWire, type CardWithRefs } from './cards.mapper.js';
 import { CardsRepository } from './cards.repository.js';
 import type {
@@ -31,7 +31,7 @@ export class CardsService {
 
   private async withPrograms(
     executor: Executor,
-    cards: CardWithRefs[],
+    cards: readonly CardWithRefs[],
     locationId: number | null,
   ): Promise<LoyaltyCardWire[]> {
     const programs = await new ProgramsRepository(executor).forCardTypes(
@@ -171,7 +171,7 @@ export class CardsService {
       partner_id: auth.partnerId,
       user_id: auth.user?.id ?? null,
     });
-    const programs: Map<number, ProgramWithRules[]> = await new ProgramsRepository(executor).forCardTypes(
+    const programs = await new ProgramsRepository(executor).forCardTypes(
       [card.card_type_id],
       place.locationId,
     );

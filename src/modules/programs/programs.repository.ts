@@ -1,12 +1,13 @@
 import type { Insertable, Updateable } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import { prepared } from '../../db/prepared.js';
+import { setupCached } from '../../db/setup-cache.js';
 import type { ProgramRow, ProgramTable, RuleRow } from '../../db/schema.js';
 import { nowIso } from '../../lib/time.js';
 
 export interface ProgramWithRules {
   program: ProgramRow;
-  rules: RuleRow[];
+  rules: readonly RuleRow[];
 }
 
 export type ProgramValues = Omit<Insertable<ProgramTable>, 'id' | 'created_at' | 'deleted_at'>;
@@ -25,7 +26,9 @@ export interface ProgramItems {
 }
 
 // Every card answer carries its type's programs (ops 1–3, 7, 9, 10), so these are compiled once
-// (see db/prepared.ts): one query for programs active at a location, one for all of the chain's.
+// (see db/prepared.ts), with their rows kept while the setup data is unchanged: one query for
+// programs active at a location, one for all of the chain's.
+const SETUP = { setup: true };
 const programsOfTypesQuery = (db: Executor, typeIds: number[], locationId: number | null) => {
   const query = db
     .selectFrom('programs as p')
@@ -48,12 +51,18 @@ const programsOfTypesQuery = (db: Executor, typeIds: number[], locationId: numbe
         )
   ).orderBy('p.id');
 };
-const programsOfTypesAt = prepared((db, p: { typeIds: number[]; locationId: number }) =>
-  programsOfTypesQuery(db, p.typeIds, p.locationId),
+const programsOfTypesAt = prepared(
+  (db, p: { typeIds: number[]; locationId: number }) => programsOfTypesQuery(db, p.typeIds, p.locationId),
+  SETUP,
 );
-const programsOfTypes = prepared((db, p: { typeIds: number[] }) => programsOfTypesQuery(db, p.typeIds, null));
-const rulesOfPrograms = prepared((db, p: { programIds: number[] }) =>
-  db.selectFrom('program_rules').selectAll().where('program_id', 'in', p.programIds).orderBy('id'),
+const programsOfTypes = prepared(
+  (db, p: { typeIds: number[] }) => programsOfTypesQuery(db, p.typeIds, null),
+  SETUP,
+);
+const rulesOfPrograms = prepared(
+  (db, p: { programIds: number[] }) =>
+    db.selectFrom('program_rules').selectAll().where('program_id', 'in', p.programIds).orderBy('id'),
+  SETUP,
 );
 
 /** SQL for programs (promotions), their rules, locations, card types and items. No business rules here. */
@@ -63,21 +72,27 @@ export class ProgramsRepository {
   /**
    * Live programs linked to each of these card types; with a location, only those active there
    * (SPEC §3: "programs active at the location asked about, all of the chain's otherwise").
+   * Kept while the setup data is unchanged (db/setup-cache.ts): every card answer needs it.
    */
-  async forCardTypes(typeIds: number[], locationId: number | null): Promise<Map<number, ProgramWithRules[]>> {
-    const result = new Map<number, ProgramWithRules[]>();
-    if (typeIds.length === 0) return result;
-    const rows =
-      locationId === null
-        ? await programsOfTypes(this.db, { typeIds })
-        : await programsOfTypesAt(this.db, { typeIds, locationId });
-    const rules = await this.rulesOf([...new Set(rows.map((r) => r.id))]);
-    for (const { card_type_id, ...program } of rows) {
-      const list = result.get(card_type_id) ?? [];
-      list.push({ program, rules: rules.get(program.id) ?? [] });
-      result.set(card_type_id, list);
-    }
-    return result;
+  forCardTypes(
+    typeIds: number[],
+    locationId: number | null,
+  ): Promise<ReadonlyMap<number, readonly ProgramWithRules[]>> {
+    if (typeIds.length === 0) return Promise.resolve(new Map());
+    return setupCached(this.db, `programs\0${typeIds.join(',')}\0${locationId}`, async () => {
+      const result = new Map<number, ProgramWithRules[]>();
+      const rows =
+        locationId === null
+          ? await programsOfTypes(this.db, { typeIds })
+          : await programsOfTypesAt(this.db, { typeIds, locationId });
+      const rules = await this.rulesOf([...new Set(rows.map((r) => r.id))]);
+      for (const { card_type_id, ...program } of rows) {
+        const list = result.get(card_type_id) ?? [];
+        list.push({ program, rules: rules.get(program.id) ?? [] });
+        result.set(card_type_id, list);
+      }
+      return result;
+    });
   }
 
   async rulesOf(programIds: number[]): Promise<Map<number, RuleRow[]>> {

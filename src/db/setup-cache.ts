@@ -1,0 +1,87 @@
+import type { Executor, SqliteConnections, StatementCache } from './database.js';
+import { sqliteConnectionsOf } from './database.js';
+
+/**
+ * Setup data in memory, on SQLite: what every request reads and what rarely changes
+ * (authentication, access grants, card types, programs and rules; migration 003's
+ * SETUP_TABLES). Entries are query rows (`prepared(…, { setup: true })`) and values computed
+ * from them (`setupCached`); all are valid while the `setup_version` row, which triggers move
+ * in every transaction that changes a setup table, still reads `version`.
+ *
+ * The version is read again before the first setup read after `verified` is cleared: at the
+ * end of every event-loop turn, and whenever this process's writer connection is released
+ * (it may have changed setup data). A request's bytes become readable in a turn that starts
+ * after they arrived, so every request sees each setup change committed before it arrived, by
+ * any process, at the cost of one version read per turn instead of one per query.
+ *
+ * On PostgreSQL nothing is kept: every setup read is a query.
+ */
+export interface SetupCache {
+  version: number;
+  verified: boolean;
+  entries: Map<string, unknown>;
+}
+
+/** Past this many entries (e.g. a flood of unknown tokens) the cache starts over. */
+const MAX_ENTRIES = 10_000;
+
+export function newSetupCache(): SetupCache {
+  return { version: -1, verified: false, entries: new Map() };
+}
+
+export const readSetupVersion = (connection: StatementCache): number =>
+  connection.prepare('select version from setup_version where id = 1').pluck().get() as number;
+
+/** The cache, verified for reads outside a transaction (on the reader connection). */
+function verified(cache: SetupCache, reader: StatementCache): SetupCache {
+  if (cache.verified) return cache;
+  const version = readSetupVersion(reader);
+  if (version !== cache.version) {
+    cache.entries.clear();
+    cache.version = version;
+  }
+  cache.verified = true;
+  setImmediate(() => {
+    cache.verified = false;
+  });
+  return cache;
+}
+
+/**
+ * The cache when it may serve this executor, else null (then read the database). Inside a
+ * transaction the version is read on the writer, so it includes the transaction's own
+ * changes: entries serve it only when nobody, the transaction included, changed setup data
+ * since they were read.
+ */
+export function usableSetupCache(sqlite: SqliteConnections, inTransaction: boolean): SetupCache | null {
+  if (inTransaction) return readSetupVersion(sqlite.writer) === sqlite.setup.version ? sqlite.setup : null;
+  return sqlite.reader ? verified(sqlite.setup, sqlite.reader) : null;
+}
+
+/** Stores an entry read or computed while the cache was at `version` (else it is dropped). */
+export function keep(cache: SetupCache, version: number, key: string, value: unknown): void {
+  if (cache.version !== version) return;
+  if (cache.entries.size >= MAX_ENTRIES) cache.entries.clear();
+  cache.entries.set(key, value);
+}
+
+/**
+ * A value computed from setup data only (by `compute`, which must read nothing else), kept
+ * under `key` as long as the setup data is unchanged. The value is shared by every later
+ * caller: it must be treated as read-only.
+ */
+export async function setupCached<T>(executor: Executor, key: string, compute: () => Promise<T>): Promise<T> {
+  const sqlite = sqliteConnectionsOf(executor);
+  const cache = sqlite && usableSetupCache(sqlite, executor.isTransaction);
+  if (!cache) return compute();
+  if (cache.entries.has(key)) return cache.entries.get(key) as T;
+  const version = cache.version;
+  const value = await compute();
+  keep(cache, version, key, value);
+  return value;
+}
+
+/** This process may have changed setup data: read the version before the next setup read. */
+export function reverifySetup(cache: SetupCache): void {
+  cache.verified = false;
+}
