@@ -15,7 +15,7 @@
  *   --server FILE      measure this server entry instead of dist/main.js (e.g. an older build)
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,7 +92,17 @@ function newestMtime(path: string): number {
 }
 
 /**
- * The compiled server is what gets measured; it is rebuilt when any source is newer than
+ * The Node options of `npm start` (everything between `node` and the entry), so the benchmark
+ * runs the server as production does (e.g. its young-generation size, see the README).
+ */
+function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const words = pkg.scripts.start.split(/\s+/);
+  return words.slice(1, words.indexOf('dist/main.js'));
+}
+
+/**
+ * The compiled server is what gets measured (with `npm start`'s Node options); it is rebuilt when any source is newer than
  * dist/main.js. tsc emits even when it reports type errors (another change may be half-done
  * in the tree); that output is still measured, with a warning. Only when nothing was emitted
  * does the source run under tsx instead.
@@ -107,7 +117,8 @@ function serverEntry(): { args: string[]; via: 'dist' | 'dist with type errors' 
     }
   };
   const sources = Math.max(newestMtime(join(ROOT, 'src')), newestMtime(join(ROOT, 'package.json')));
-  if (mtime() >= sources) return { args: [main], via: 'dist' };
+  const flags = startFlags();
+  if (mtime() >= sources) return { args: [...flags, main], via: 'dist' };
   log('building the server (dist/ is missing or older than src/)…');
   const started = Date.now();
   const build = spawnSync(
@@ -115,14 +126,14 @@ function serverEntry(): { args: string[]; via: 'dist' | 'dist with type errors' 
     [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
     { cwd: ROOT, encoding: 'utf8' },
   );
-  if (build.status === 0) return { args: [main], via: 'dist' };
+  if (build.status === 0) return { args: [...flags, main], via: 'dist' };
   const errors = `${build.stdout}${build.stderr}`.split('\n').slice(0, 10).join('\n');
   if (mtime() >= started - 1000) {
     log(`the build reported type errors; measuring what it emitted:\n${errors}`);
-    return { args: [main], via: 'dist with type errors' };
+    return { args: [...flags, main], via: 'dist with type errors' };
   }
   log(`the build failed; measuring the source under tsx instead:\n${errors}`);
-  return { args: ['--import', 'tsx', join(ROOT, 'src/main.ts')], via: 'tsx' };
+  return { args: [...flags, '--import', 'tsx', join(ROOT, 'src/main.ts')], via: 'tsx' };
 }
 
 const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)]!;
@@ -447,7 +458,9 @@ function checkTargets(rows: ResultRow[], peaks: Record<string, number | null>): 
 async function main(): Promise<void> {
   const settings = parseArgs(process.argv.slice(2));
   mkdirSync(settings.out, { recursive: true });
-  const entry = settings.server ? { args: [resolve(settings.server)], via: 'given' as const } : serverEntry();
+  const entry = settings.server
+    ? { args: [...startFlags(), resolve(settings.server)], via: 'given' as const }
+    : serverEntry();
   log(`server: ${entry.via === 'tsx' ? 'source under tsx' : `${entry.args[0]} (${entry.via})`}`);
   const work = mkdtempSync(join(tmpdir(), 'loyalty-bench-'));
 

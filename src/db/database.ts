@@ -36,7 +36,7 @@ class ImmediateSqliteDriver extends SqliteDriver {
 
   constructor(
     config: ConstructorParameters<typeof SqliteDriver>[0],
-    private readonly setup: SetupCache,
+    private readonly sqlite: SqliteConnections,
   ) {
     super(config);
   }
@@ -49,8 +49,10 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 
   override async releaseConnection(): Promise<void> {
-    // Whatever ran may have changed setup data.
-    reverifySetup(this.setup);
+    // Whatever ran may have changed data: the reader takes a new snapshot, and setup data is
+    // verified again.
+    endSnapshot(this.sqlite);
+    reverifySetup(this.sqlite.setup);
     const next = this.#waiting.shift();
     if (next) next();
     else this.#busy = false;
@@ -69,13 +71,36 @@ export interface SqliteConnections {
   /** The one connection Kysely queries and every transaction use, handed out in FIFO order. */
   writer: StatementCache;
   /**
-   * A second, query-only connection for reads outside a transaction. It sees committed data
-   * only (WAL), never another request's open transaction on the writer, and never waits for
-   * it. Null for `:memory:`, where a second connection would open another, empty database.
+   * A second, query-only connection for reads outside a transaction (use `snapshotReader`). It
+   * sees committed data only (WAL), never another request's open transaction on the writer,
+   * and never waits for it. Null for `:memory:`, where a second connection would open another,
+   * empty database.
    */
   reader: StatementCache | null;
   /** Setup data in memory (see db/setup-cache.ts). */
   setup: SetupCache;
+}
+
+/**
+ * The reader, inside the read snapshot of the current event-loop turn (begun here when there is
+ * none). The reads of a turn share one read transaction rather than paying a lock round per
+ * statement. The snapshot ends at the end of the turn, and whenever this process's writer is
+ * released (so this process reads its own writes at once). A request's bytes are read from its
+ * socket in a turn that began after they arrived, so its reads see every commit that came before
+ * it, by any process.
+ */
+export function snapshotReader(sqlite: SqliteConnections): StatementCache | null {
+  const { reader } = sqlite;
+  if (reader && !reader.database.inTransaction) {
+    reader.prepare('begin').run();
+    reverifySetup(sqlite.setup);
+    setImmediate(() => endSnapshot(sqlite));
+  }
+  return reader;
+}
+
+function endSnapshot({ reader }: SqliteConnections): void {
+  if (reader?.database.open && reader.database.inTransaction) reader.prepare('commit').run();
 }
 
 /** Keyed by the Kysely adapter: one per database handle, shared by its transactions. */
@@ -112,7 +137,7 @@ class ImmediateSqliteDialect extends SqliteDialect {
   override createDriver(): Driver {
     return new ImmediateSqliteDriver(
       { database: withStatementCache(this.connections.writer) },
-      this.connections.setup,
+      this.connections,
     );
   }
   override createAdapter() {

@@ -1,5 +1,6 @@
 import type { Compilable, CompiledQuery } from 'kysely';
 import {
+  snapshotReader,
   sqliteConnectionsOf,
   type Executor,
   type SqliteConnections,
@@ -118,7 +119,8 @@ export function prepared<P extends Record<string, unknown>, R>(
 /**
  * SQLite's fast paths, synchronous on better-sqlite3 (no Kysely executor, no promise per step):
  * - inside a transaction, on the writer connection, which the transaction holds;
- * - a SELECT outside one, on the reader connection, which needs no turn in the writer's queue.
+ * - a SELECT outside one, on the reader connection (in the turn's read snapshot), which needs
+ *   no turn in the writer's queue.
  * Anything else (a write outside a transaction, or `:memory:`) goes through Kysely and its queue.
  *
  * A setup query also keeps its rows, keyed by SQL and values, in the setup cache.
@@ -130,7 +132,7 @@ function runOnSqlite<R>(
   parameters: unknown[],
   options: PreparedOptions,
 ): readonly R[] | null {
-  const connection = inTransaction ? sqlite.writer : template.select ? sqlite.reader : null;
+  const connection = inTransaction ? sqlite.writer : template.select ? snapshotReader(sqlite) : null;
   if (!connection) return null;
   if (!options.setup) return execute<R>(connection, template.sql, parameters);
 

@@ -1,5 +1,5 @@
 import type { Executor, SqliteConnections, StatementCache } from './database.js';
-import { sqliteConnectionsOf } from './database.js';
+import { snapshotReader, sqliteConnectionsOf } from './database.js';
 
 /**
  * Setup data in memory, on SQLite: what every request reads and what rarely changes
@@ -8,11 +8,10 @@ import { sqliteConnectionsOf } from './database.js';
  * from them (`setupCached`); all are valid while the `setup_version` row, which triggers move
  * in every transaction that changes a setup table, still reads `version`.
  *
- * The version is read again before the first setup read after `verified` is cleared: at the
- * end of every event-loop turn, and whenever this process's writer connection is released
- * (it may have changed setup data). A request's bytes become readable in a turn that starts
- * after they arrived, so every request sees each setup change committed before it arrived, by
- * any process, at the cost of one version read per turn instead of one per query.
+ * The version is read once per read snapshot of the reader connection (`snapshotReader` in
+ * db/database.ts: one per event-loop turn, and a new one whenever this process's writer is
+ * released), so every request sees each setup change committed before it arrived, by any
+ * process, at the cost of one version read per turn instead of one per query.
  *
  * On PostgreSQL nothing is kept: every setup read is a query.
  */
@@ -32,7 +31,7 @@ export function newSetupCache(): SetupCache {
 export const readSetupVersion = (connection: StatementCache): number =>
   connection.prepare('select version from setup_version where id = 1').pluck().get() as number;
 
-/** The cache, verified for reads outside a transaction (on the reader connection). */
+/** The cache, verified against the reader's current snapshot. */
 function verified(cache: SetupCache, reader: StatementCache): SetupCache {
   if (cache.verified) return cache;
   const version = readSetupVersion(reader);
@@ -41,9 +40,6 @@ function verified(cache: SetupCache, reader: StatementCache): SetupCache {
     cache.version = version;
   }
   cache.verified = true;
-  setImmediate(() => {
-    cache.verified = false;
-  });
   return cache;
 }
 
@@ -55,7 +51,8 @@ function verified(cache: SetupCache, reader: StatementCache): SetupCache {
  */
 export function usableSetupCache(sqlite: SqliteConnections, inTransaction: boolean): SetupCache | null {
   if (inTransaction) return readSetupVersion(sqlite.writer) === sqlite.setup.version ? sqlite.setup : null;
-  return sqlite.reader ? verified(sqlite.setup, sqlite.reader) : null;
+  const reader = snapshotReader(sqlite);
+  return reader ? verified(sqlite.setup, reader) : null;
 }
 
 /** Stores an entry read or computed while the cache was at `version` (else it is dropped). */
