@@ -4,6 +4,8 @@ import type { Database } from './schema.js';
 
 type Work = (trx: Transaction<Database>) => Promise<unknown>;
 
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
 interface Pending {
   work: Work;
   resolve(value: unknown): void;
@@ -19,7 +21,9 @@ const MAX_GROUP = 64;
  * its own is BEGIN IMMEDIATE's locks and COMMIT's WAL frames (the ledger's and the indexes' last
  * pages again and again). Writes submitted in the same event-loop turn therefore share one
  * database transaction, each inside a savepoint of its own:
- * - a write that fails is rolled back to its savepoint alone, and fails alone;
+ * - a write that fails is rolled back to its savepoint alone, and fails alone (when its error
+ *   made SQLite end the whole transaction, the other writes of the group run again, first in
+ *   the next group);
  * - a write is reported done only once the shared COMMIT has succeeded; if BEGIN or COMMIT
  *   fails, every write of the group fails with that error (the caller's retry policy applies,
  *   as for a transaction of its own);
@@ -56,8 +60,11 @@ class GroupCommit {
   private async flush(): Promise<void> {
     this.running = true;
     const group = this.queue.splice(0, MAX_GROUP);
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
-    const run = (sql: string) => this.sqlite.writer.prepare(sql).run();
+    const outcomes: Outcome[] = [];
+    const writer = this.sqlite.writer;
+    const run = (sql: string) => writer.prepare(sql).run();
+    // A write whose error made SQLite end the whole transaction (e.g. RAISE(ROLLBACK)).
+    let aborted = -1;
     try {
       await this.db.transaction().execute(async (trx) => {
         for (const { work } of group) {
@@ -66,29 +73,40 @@ class GroupCommit {
             outcomes.push({ ok: true, value: await work(trx) });
             run('release write');
           } catch (error) {
+            outcomes.push({ ok: false, error });
+            if (!writer.database.inTransaction) {
+              aborted = outcomes.length - 1;
+              throw error;
+            }
             run('rollback to write');
             run('release write');
-            outcomes.push({ ok: false, error });
           }
         }
       });
-      group.forEach((pending, i) => {
-        const outcome = outcomes[i]!;
-        if (outcome.ok) pending.resolve(outcome.value);
-        else pending.reject(outcome.error);
-      });
+      group.forEach((pending, i) => settle(pending, outcomes[i]!));
     } catch (error) {
-      // Nothing of the group was committed: a write that had failed on its own reports its own
-      // error, every other one the group's.
-      group.forEach((pending, i) => {
-        const outcome = outcomes[i];
-        pending.reject(outcome && !outcome.ok ? outcome.error : error);
-      });
+      if (aborted >= 0) {
+        // That write fails alone; nothing of the others was committed: they run again, first.
+        settle(group[aborted]!, outcomes[aborted]!);
+        this.queue.unshift(...group.filter((_pending, i) => i !== aborted));
+      } else {
+        // BEGIN or COMMIT failed: nothing of the group was committed. A write that had failed on
+        // its own reports its own error, every other one the group's.
+        group.forEach((pending, i) => {
+          const outcome = outcomes[i];
+          pending.reject(outcome && !outcome.ok ? outcome.error : error);
+        });
+      }
     } finally {
       this.running = false;
       this.schedule();
     }
   }
+}
+
+function settle(pending: Pending, outcome: Outcome): void {
+  if (outcome.ok) pending.resolve(outcome.value);
+  else pending.reject(outcome.error);
 }
 
 const groups = new WeakMap<SqliteConnections, GroupCommit>();
