@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { sql } from 'kysely';
 import type { Config } from './config.js';
+import { renewReadSnapshot } from './db/database.js';
 import { registerAuth } from './http/auth.js';
 import { registerMetrics } from './http/metrics.js';
 import { registerErrorHandling } from './http/error-handler.js';
@@ -42,6 +43,11 @@ export async function buildApp({ services, config, logger = true }: AppOptions):
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
+  // A request arrived: its reads must see every commit made before now (db/database.ts).
+  app.addHook('onRequest', (_request, _reply, done) => {
+    renewReadSnapshot(services.database.db);
+    done();
+  });
   registerErrorHandling(app);
   registerNegotiation(app);
   registerAuth(app, services.auth);

@@ -82,12 +82,12 @@ export interface SqliteConnections {
 }
 
 /**
- * The reader, inside the read snapshot of the current event-loop turn (begun here when there is
- * none). The reads of a turn share one read transaction rather than paying a lock round per
- * statement. The snapshot ends at the end of the turn, and whenever this process's writer is
- * released (so this process reads its own writes at once). A request's bytes are read from its
- * socket in a turn that began after they arrived, so its reads see every commit that came before
- * it, by any process.
+ * The reader, inside its current read snapshot (begun here when there is none). Reads share one
+ * read transaction rather than paying a lock round per statement. A snapshot ends when a request
+ * arrives (`renewReadSnapshot`, called by the HTTP layer), when this process's writer is released
+ * (so this process reads its own writes at once), and at the end of the event-loop turn when
+ * nothing else ended it. So every request reads every commit made before it arrived, by any
+ * process.
  */
 export function snapshotReader(sqlite: SqliteConnections): StatementCache | null {
   const { reader } = sqlite;
@@ -103,11 +103,57 @@ function endSnapshot({ reader }: SqliteConnections): void {
   if (reader?.database.open && reader.database.inTransaction) reader.prepare('commit').run();
 }
 
+/** A request arrived: reads from now on must see every commit made until now. */
+export function renewReadSnapshot(executor: Executor): void {
+  const sqlite = sqliteConnectionsOf(executor);
+  if (sqlite) endSnapshot(sqlite);
+}
+
 /** Keyed by the Kysely adapter: one per database handle, shared by its transactions. */
 const sqliteByAdapter = new WeakMap<object, SqliteConnections>();
 
 export function sqliteConnectionsOf(executor: Executor): SqliteConnections | undefined {
   return sqliteByAdapter.get(executor.getExecutor().adapter);
+}
+
+const poolByAdapter = new WeakMap<object, pg.Pool>();
+
+/** SQL text → name, for the statements `prepared()` compiles once (and only those). */
+const statementNames = new Map<string, string>();
+
+/** On PostgreSQL, this SQL runs as a named statement from now on (see `nameStatements`). */
+export function nameStatement(sql: string): void {
+  if (!statementNames.has(sql)) statementNames.set(sql, `prepared_${statementNames.size + 1}`);
+}
+
+/**
+ * Each pooled connection runs a named statement's SQL as that statement: PostgreSQL parses and
+ * plans it once per connection, then only binds, whoever sends it (Kysely in a transaction, or
+ * `prepared()` through the pool).
+ */
+function nameStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  client.query = ((...args: unknown[]) => {
+    const [text, values] = args;
+    const name = typeof text === 'string' && args.length <= 2 ? statementNames.get(text) : undefined;
+    return name ? query({ name, text, values }) : query(...args);
+  }) as typeof client.query;
+}
+
+/** The pool behind a PostgreSQL executor (for `prepared()`'s named statements), if it is one. */
+export function postgresPoolOf(executor: Executor): pg.Pool | undefined {
+  return poolByAdapter.get(executor.getExecutor().adapter);
+}
+
+class PoolRegisteringDialect extends PostgresDialect {
+  constructor(private readonly pool: pg.Pool) {
+    super({ pool });
+  }
+  override createAdapter() {
+    const adapter = super.createAdapter();
+    poolByAdapter.set(adapter, this.pool);
+    return adapter;
+  }
 }
 
 /**
@@ -191,7 +237,8 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
     });
     // An idle client losing its connection must not crash the process.
     pool.on('error', () => undefined);
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    pool.on('connect', nameStatements);
+    const db = new Kysely<Database>({ dialect: new PoolRegisteringDialect(pool) });
     return { db, kind, close: () => db.destroy() };
   }
   const file = sqlitePath(url);

@@ -1,5 +1,8 @@
 import type { Compilable, CompiledQuery } from 'kysely';
+import type { QueryResultRow } from 'pg';
 import {
+  nameStatement,
+  postgresPoolOf,
   snapshotReader,
   sqliteConnectionsOf,
   type Executor,
@@ -94,7 +97,10 @@ export function prepared<P extends Record<string, unknown>, R>(
     let byShape = templates.get(dialect);
     if (!byShape) templates.set(dialect, (byShape = new Map()));
     let template = byShape.get(shape);
-    if (!template) byShape.set(shape, (template = compile(executor, params)));
+    if (!template) {
+      byShape.set(shape, (template = compile(executor, params)));
+      nameStatement(template.sql);
+    }
     return template;
   };
 
@@ -109,6 +115,12 @@ export function prepared<P extends Record<string, unknown>, R>(
     if (sqlite) {
       const rows = runOnSqlite<R>(sqlite, executor.isTransaction, template, parameters, options);
       if (rows) return rows;
+    }
+    const pool = executor.isTransaction ? undefined : postgresPoolOf(executor);
+    if (pool) {
+      // Straight to the pool: a named statement (see `nameStatement`), without Kysely's executor.
+      const result = await pool.query<R & QueryResultRow>(template.sql, parameters);
+      return result.rows;
     }
     const { sql, query, queryId } = template;
     const result = await executor.executeQuery<R>({ sql, query, queryId, parameters });

@@ -9,9 +9,9 @@ import { snapshotReader, sqliteConnectionsOf } from './database.js';
  * in every transaction that changes a setup table, still reads `version`.
  *
  * The version is read once per read snapshot of the reader connection (`snapshotReader` in
- * db/database.ts: one per event-loop turn, and a new one whenever this process's writer is
- * released), so every request sees each setup change committed before it arrived, by any
- * process, at the cost of one version read per turn instead of one per query.
+ * db/database.ts: a new one for each request that arrives and whenever this process's writer
+ * is released), so every request sees each setup change committed before it arrived, by any
+ * process, at the cost of one version read per request instead of one per query.
  *
  * On PostgreSQL nothing is kept: every setup read is a query.
  */
@@ -65,16 +65,25 @@ export function keep(cache: SetupCache, version: number, key: string, value: unk
 /**
  * A value computed from setup data only (by `compute`, which must read nothing else), kept
  * under `key` as long as the setup data is unchanged. The value is shared by every later
- * caller: it must be treated as read-only.
+ * caller, so it is frozen, deeply (a Map's entries too: type it ReadonlyMap), on every dialect.
  */
 export async function setupCached<T>(executor: Executor, key: string, compute: () => Promise<T>): Promise<T> {
   const sqlite = sqliteConnectionsOf(executor);
   const cache = sqlite && usableSetupCache(sqlite, executor.isTransaction);
-  if (!cache) return compute();
+  if (!cache) return deepFreeze(await compute());
   if (cache.entries.has(key)) return cache.entries.get(key) as T;
   const version = cache.version;
-  const value = await compute();
+  const value = deepFreeze(await compute());
   keep(cache, version, key, value);
+  return value;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    const inner = value instanceof Map ? value.values() : Object.values(value);
+    for (const item of inner) deepFreeze(item);
+  }
   return value;
 }
 
