@@ -133,10 +133,14 @@ export function nameStatement(sql: string): void {
  */
 function nameStatements(client: pg.PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  // Kysely calls query(text, values); the pool's own query() adds a callback.
   client.query = ((...args: unknown[]) => {
-    const [text, values] = args;
-    const name = typeof text === 'string' && args.length <= 2 ? statementNames.get(text) : undefined;
-    return name ? query({ name, text, values }) : query(...args);
+    const [text, values, callback] = args;
+    const name = typeof text === 'string' ? statementNames.get(text) : undefined;
+    if (!name || !Array.isArray(values) || args.length > 3) return query(...args);
+    return typeof callback === 'function'
+      ? query({ name, text, values }, callback)
+      : query({ name, text, values });
   }) as typeof client.query;
 }
 
