@@ -131,8 +131,8 @@ export function prepared<P extends Record<string, unknown>, R>(
 /**
  * SQLite's fast paths, synchronous on better-sqlite3 (no Kysely executor, no promise per step):
  * - inside a transaction, on the writer connection, which the transaction holds;
- * - a SELECT outside one, on the reader connection (in the turn's read snapshot), which needs
- *   no turn in the writer's queue.
+ * - a SELECT outside one, on the reader connection (in its current read snapshot), which
+ *   needs no turn in the writer's queue.
  * Anything else (a write outside a transaction, or `:memory:`) goes through Kysely and its queue.
  *
  * A setup query also keeps its rows, keyed by SQL and values, in the setup cache.

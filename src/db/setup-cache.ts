@@ -1,5 +1,10 @@
-import type { Executor, SqliteConnections, StatementCache } from './database.js';
-import { snapshotReader, sqliteConnectionsOf } from './database.js';
+import {
+  snapshotReader,
+  sqliteConnectionsOf,
+  type Executor,
+  type SqliteConnections,
+  type StatementCache,
+} from './database.js';
 
 /**
  * Setup data in memory, on SQLite: what every request reads and what rarely changes

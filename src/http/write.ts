@@ -41,9 +41,9 @@ interface HeldKey {
 
 /**
  * The one way a POST, PUT or DELETE runs. It gives every write the same guarantees:
- * - the effect runs in a transaction (on SQLite, in a group commit: db/group-commit.ts); a busy database (lock timeout, serialization failure,
- *   SQLITE_BUSY) retries it a bounded number of times, then answers 503 with Retry-After —
- *   never a wrong business answer, never a 500;
+ * - the effect runs in a transaction (on SQLite, in a group commit: db/group-commit.ts); a busy
+ *   database (lock timeout, serialization failure, SQLITE_BUSY) retries it a bounded number of
+ *   times, then answers 503 with Retry-After — never a wrong business answer, never a 500;
  * - with an `Idempotency-Key`, the answer is stored with the effect and replayed on retries.
  * The answer is sent as the exact bytes that were stored, so a replay is identical.
  */
