@@ -286,7 +286,7 @@ describeEachDialect('setup data cache', (ctx) => {
         w.cardTypeId,
       );
     expect(await outside()).toEqual(['Cumulative 5/10']);
-    // No turn passes between these steps (on SQLite the reader's snapshot of this turn is open):
+    // No turn passes between these steps (on SQLite the reader's snapshot is open):
     // releasing this process's writer is what makes the next read take a new look.
     await other.db
       .updateTable('programs')

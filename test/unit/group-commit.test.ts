@@ -28,7 +28,7 @@ let run = 0;
 const unique = (name: string) => `${name}-${++run}-${Date.now()}`;
 
 // Reads outside a transaction, compiled once: on SQLite they run on the reader connection, in
-// the read snapshot of the current turn. `setup` keeps the rows in the setup cache (chains is a
+// its current read snapshot. `setup` keeps the rows in the setup cache (chains is a
 // setup table), so both the plain and the kept path are checked for read-your-writes.
 const titlesLike = prepared((db, p: { pattern: string }) =>
   db.selectFrom('chains').select('title').where('title', 'like', p.pattern).orderBy('id'),
@@ -258,7 +258,7 @@ describe('group commit (SQLite only)', () => {
   it('read-your-writes: once a write resolved, a read in the same turn sees it (plain and kept rows)', async () => {
     const prefix = unique('ryw');
     const pattern = `${prefix}%`;
-    // Reads in this turn: the reader's snapshot of this turn is open, and the kept rows stored.
+    // Reads in this turn: the reader's snapshot is open, and the kept rows stored.
     expect(await titlesLike(db, { pattern })).toEqual([]);
     expect(await titlesLikeKept(db, { pattern })).toEqual([]);
 
