@@ -208,7 +208,7 @@ export class CardsRepository {
   }
 
   async insertTransaction(values: NewLedgerRow): Promise<{ id: number }> {
-    const [row] = await insertTransaction(this.db, { ...values, created_at: nowIso() });
+    const [row] = await insertTransaction(this.db, Object.assign({ created_at: nowIso() }, values));
     if (!row) throw new Error('transaction insert returned no row');
     return row;
   }
