@@ -92,7 +92,7 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** This process may have changed setup data: read the version before the next setup read. */
+/** A new read snapshot began: read the version before the next setup read. */
 export function reverifySetup(cache: SetupCache): void {
   cache.verified = false;
 }
