@@ -165,6 +165,7 @@ class PoolRegisteringDialect extends PostgresDialect {
  */
 export class StatementCache {
   readonly #statements = new Map<string, SQLite.Statement>();
+  readonly #readers = new Map<string, RowReader>();
 
   constructor(readonly database: SQLite.Database) {}
 
@@ -177,6 +178,49 @@ export class StatementCache {
     }
     return statement;
   }
+
+  /**
+   * Runs a statement: a reading one returns its rows, anything else none. Rows come as plain
+   * objects of one shape per statement, built from better-sqlite3's raw (array) rows by a
+   * function compiled for the statement's columns. better-sqlite3's own row objects are built
+   * key by key (a hidden-class transition per column, and each name looked up again in V8's
+   * string table), which costs more than the query itself for a short indexed read.
+   */
+  all(source: string, parameters: readonly unknown[]): Record<string, unknown>[] {
+    let reader = this.#readers.get(source);
+    if (!reader) {
+      reader = rowReader(this.database.prepare(source));
+      if (this.#readers.size > 500) this.#readers.clear();
+      this.#readers.set(source, reader);
+    }
+    if (!reader.rowOf) {
+      if (reader.statement.reader) return reader.statement.all(parameters) as Record<string, unknown>[];
+      reader.statement.run(parameters);
+      return [];
+    }
+    const values = reader.statement.all(parameters) as unknown[][];
+    const rows = new Array<Record<string, unknown>>(values.length);
+    for (let i = 0; i < values.length; i++) rows[i] = reader.rowOf(values[i]!);
+    return rows;
+  }
+}
+
+interface RowReader {
+  statement: SQLite.Statement;
+  /** Null when the statement returns no rows, or its column names cannot be object-literal keys. */
+  rowOf: ((values: unknown[]) => Record<string, unknown>) | null;
+}
+
+function rowReader(statement: SQLite.Statement): RowReader {
+  if (!statement.reader) return { statement, rowOf: null };
+  const names = statement.columns().map((column) => column.name);
+  if (names.includes('__proto__')) return { statement, rowOf: null };
+  statement.raw(true);
+  // Keys are JSON string literals of the column names; a repeated name keeps its last value,
+  // as better-sqlite3's own rows do.
+  const body = `return { ${names.map((name, i) => `${JSON.stringify(name)}: values[${i}]`).join(', ')} };`;
+  const rowOf = new Function('values', body) as (values: unknown[]) => Record<string, unknown>;
+  return { statement, rowOf };
 }
 
 class ImmediateSqliteDialect extends SqliteDialect {

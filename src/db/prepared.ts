@@ -7,7 +7,6 @@ import {
   sqliteConnectionsOf,
   type Executor,
   type SqliteConnections,
-  type StatementCache,
 } from './database.js';
 import { keep, usableSetupCache } from './setup-cache.js';
 
@@ -146,23 +145,16 @@ function runOnSqlite<R>(
 ): readonly R[] | null {
   const connection = inTransaction ? sqlite.writer : template.select ? snapshotReader(sqlite) : null;
   if (!connection) return null;
-  if (!options.setup) return execute<R>(connection, template.sql, parameters);
+  if (!options.setup) return connection.all(template.sql, parameters) as R[];
 
   const cache = usableSetupCache(sqlite, inTransaction);
-  if (!cache) return execute<R>(connection, template.sql, parameters);
+  if (!cache) return connection.all(template.sql, parameters) as R[];
   const key = `${template.sql}\0${JSON.stringify(parameters)}`;
   let rows = cache.entries.get(key) as readonly R[] | undefined;
   if (!rows) {
     // Frozen: every later caller shares these objects.
-    rows = Object.freeze(execute<R>(connection, template.sql, parameters).map((row) => Object.freeze(row)));
+    rows = Object.freeze((connection.all(template.sql, parameters) as R[]).map((row) => Object.freeze(row)));
     keep(cache, cache.version, key, rows);
   }
   return rows;
-}
-
-function execute<R>(connection: StatementCache, sql: string, parameters: unknown[]): R[] {
-  const statement = connection.prepare(sql);
-  if (statement.reader) return statement.all(parameters) as R[];
-  statement.run(parameters);
-  return [];
 }

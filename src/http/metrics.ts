@@ -7,32 +7,42 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
  */
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
-interface Histogram {
+/** One route's figures: answers by status, and the latency histogram. */
+interface RouteStats {
+  labels: string;
+  statuses: Map<number, number>;
   counts: number[];
   sum: number;
   count: number;
 }
 
 export function registerMetrics(app: FastifyInstance): void {
-  const requests = new Map<string, number>();
-  const latency = new Map<string, Histogram>();
+  // Method, then route: recording a request builds no label string.
+  const routes = new Map<string, Map<string, RouteStats>>();
   const started = Date.now();
+
+  const statsOf = (method: string, route: string): RouteStats => {
+    let byRoute = routes.get(method);
+    if (!byRoute) routes.set(method, (byRoute = new Map()));
+    let stats = byRoute.get(route);
+    if (!stats) {
+      const labels = `method="${method}",route="${route}"`;
+      stats = { labels, statuses: new Map(), counts: BUCKETS.map(() => 0), sum: 0, count: 0 };
+      byRoute.set(route, stats);
+    }
+    return stats;
+  };
 
   const record = (request: FastifyRequest, reply: FastifyReply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     if (route === '/metrics') return;
-    const key = `method="${request.method}",route="${route}",status="${reply.statusCode}"`;
-    requests.set(key, (requests.get(key) ?? 0) + 1);
+    const stats = statsOf(request.method, route);
+    const status = reply.statusCode;
+    stats.statuses.set(status, (stats.statuses.get(status) ?? 0) + 1);
     const seconds = reply.elapsedTime / 1000;
-    const routeKey = `method="${request.method}",route="${route}"`;
-    let h = latency.get(routeKey);
-    if (!h) {
-      h = { counts: BUCKETS.map(() => 0), sum: 0, count: 0 };
-      latency.set(routeKey, h);
-    }
-    for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]!) h.counts[i]! += 1;
-    h.sum += seconds;
-    h.count += 1;
+    for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]!) stats.counts[i]! += 1;
+    stats.sum += seconds;
+    stats.count += 1;
   };
   app.addHook('onResponse', (request, reply, done) => {
     record(request, reply);
@@ -40,20 +50,23 @@ export function registerMetrics(app: FastifyInstance): void {
   });
 
   app.get('/metrics', async (_request, reply) => {
+    const all = [...routes.values()].flatMap((byRoute) => [...byRoute.values()]);
     const lines = [
       '# HELP http_requests_total HTTP requests answered, by method, route and status.',
       '# TYPE http_requests_total counter',
-      ...[...requests].map(([labels, n]) => `http_requests_total{${labels}} ${n}`),
+      ...all.flatMap(({ labels, statuses }) =>
+        [...statuses].map(([status, n]) => `http_requests_total{${labels},status="${status}"} ${n}`),
+      ),
       '# HELP http_request_duration_seconds Time to answer, by method and route.',
       '# TYPE http_request_duration_seconds histogram',
     ];
-    for (const [labels, h] of latency) {
+    for (const h of all) {
       BUCKETS.forEach((le, i) =>
-        lines.push(`http_request_duration_seconds_bucket{${labels},le="${le}"} ${h.counts[i]}`),
+        lines.push(`http_request_duration_seconds_bucket{${h.labels},le="${le}"} ${h.counts[i]}`),
       );
-      lines.push(`http_request_duration_seconds_bucket{${labels},le="+Inf"} ${h.count}`);
-      lines.push(`http_request_duration_seconds_sum{${labels}} ${h.sum}`);
-      lines.push(`http_request_duration_seconds_count{${labels}} ${h.count}`);
+      lines.push(`http_request_duration_seconds_bucket{${h.labels},le="+Inf"} ${h.count}`);
+      lines.push(`http_request_duration_seconds_sum{${h.labels}} ${h.sum}`);
+      lines.push(`http_request_duration_seconds_count{${h.labels}} ${h.count}`);
     }
     const memory = process.memoryUsage();
     lines.push(

@@ -18,6 +18,19 @@ function allowsJson(range: string): boolean {
  */
 export function acceptsJson(header: string | undefined): boolean {
   if (!header) return true;
+  // Clients send the same few Accept headers over and over.
+  let answer = acceptAnswers.get(header);
+  if (answer === undefined) {
+    answer = parseAccept(header);
+    if (acceptAnswers.size >= 1000) acceptAnswers.clear();
+    acceptAnswers.set(header, answer);
+  }
+  return answer;
+}
+
+const acceptAnswers = new Map<string, boolean>();
+
+function parseAccept(header: string): boolean {
   const ranges = header
     .split(',')
     .map((part) => {

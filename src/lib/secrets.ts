@@ -1,4 +1,4 @@
-import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
@@ -10,10 +10,11 @@ export function newToken(): string {
 
 /**
  * Tokens are high-entropy, so a fast hash is enough to make the stored value useless to a
- * reader of the database; lookups go by this hash.
+ * reader of the database; lookups go by this hash. (`hash` is the one-shot form: a third of
+ * `createHash`'s cost, and every request hashes its Authorization header.)
  */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return hash('sha256', token, 'hex');
 }
 
 export function sameHash(a: string, b: string): boolean {
