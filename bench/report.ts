@@ -1,7 +1,7 @@
 /** One measured line of the results table. */
 export interface ResultRow {
   db: 'sqlite' | 'postgres' | null;
-  scenario: 'baseline' | 'R' | 'W' | 'H';
+  scenario: 'baseline' | 'R' | 'W' | 'H' | 'R floor: node' | 'R floor: Fastify';
   rps: number;
   p50: number;
   p99: number;
@@ -28,6 +28,8 @@ export const SCENARIO_TITLES: Record<ResultRow['scenario'], string> = {
   R: 'GET cards by phone, random phones',
   W: 'POST manual transaction, random cards, ±1',
   H: 'POST manual transaction, one hot card',
+  'R floor: node': "node:http + R's query, no API",
+  'R floor: Fastify': "Fastify + R's query, no API",
 };
 
 const fixed = (value: number | null, digits: number) => (value === null ? '—' : value.toFixed(digits));

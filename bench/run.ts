@@ -10,6 +10,8 @@
  *   --no-baseline      skip the baseline (ratios are then omitted)
  *   --baseline-slice S the baseline is measured S seconds right before and S right after each scenario
  *   --profile          run the server with --cpu-prof and summarise the profile of each dialect
+ *   --floor            on SQLite, also measure R's floors (bench/floor.mjs): node:http, then
+ *                      Fastify, running R's query without the API around it
  *   --duration S --warmup S --clients N --connections N   override the defaults
  *   --out DIR          where the JSON (and profiles) go (default bench/results)
  *   --server FILE      measure this server entry instead of dist/main.js (e.g. an older build)
@@ -39,6 +41,7 @@ interface Settings {
   scenarios: Scenario[];
   baseline: boolean;
   profile: boolean;
+  floor: boolean;
   durationSeconds: number;
   warmupSeconds: number;
   baselineSliceSeconds: number;
@@ -72,6 +75,7 @@ function parseArgs(argv: string[]): Settings {
     scenarios,
     baseline: !argv.includes('--no-baseline'),
     profile: argv.includes('--profile'),
+    floor: argv.includes('--floor'),
     durationSeconds: number('--duration', quick ? 2 : 15),
     warmupSeconds: number('--warmup', quick ? 1 : 5),
     baselineSliceSeconds: number('--baseline-slice', quick ? 1 : 5),
@@ -286,8 +290,9 @@ async function measureScenario(
   data: BenchDataset,
   settings: Settings,
   baseline: Baseline | null,
+  label: ResultRow['scenario'] = scenario,
 ): Promise<ResultRow> {
-  log(`[${kind}] ${scenario}: ${settings.warmupSeconds} s warm-up, ${settings.durationSeconds} s measured…`);
+  log(`[${kind}] ${label}: ${settings.warmupSeconds} s warm-up, ${settings.durationSeconds} s measured…`);
   const started = Date.now();
   await timed(server, scenario, data, settings, settings.warmupSeconds);
   const before = await baseline?.slice();
@@ -300,13 +305,13 @@ async function measureScenario(
       ? (before.result.requests + after.result.requests) / (before.result.seconds + after.result.seconds)
       : null;
   log(
-    `[${kind}] ${scenario}: ${Math.round(result.rps)} req/s` +
+    `[${kind}] ${label}: ${Math.round(result.rps)} req/s` +
       (baselineRps ? ` (baseline around it ${Math.round(baselineRps)} req/s)` : '') +
       `, p99 ${result.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}`,
   );
   return {
     db: kind,
-    scenario,
+    scenario: label,
     rps: result.rps,
     p50: result.p50,
     p99: result.p99,
@@ -411,11 +416,48 @@ async function runDialect(
   } finally {
     await server.stop();
   }
+  if (settings.floor && kind === 'sqlite')
+    rows.push(...(await measureFloors(url, rBody, data, settings, baseline.current)));
   const mismatches = await ledgerMismatches(kind, url);
   log(
     `[${kind}] ledger check: ${mismatches === 0 ? 'every balance equals the sum of its rows' : `${mismatches} cards differ`}`,
   );
   return { rows, peakRssMb, datasetSeconds, ledgerMismatches: mismatches, rBody, profile };
+}
+
+/**
+ * R's floors (bench/floor.mjs): R's query and JSON on raw node:http, then on Fastify, without
+ * the API around them, on the same database, measured like R (with baseline slices).
+ */
+async function measureFloors(
+  url: string,
+  rBody: string,
+  data: BenchDataset,
+  settings: Settings,
+  baseline: Baseline | null,
+): Promise<ResultRow[]> {
+  const bodyFile = join(dirname(url.slice('file:'.length)), 'floor-body.json');
+  writeFileSync(bodyFile, rBody);
+  const rows: ResultRow[] = [];
+  for (const [kind, label] of [
+    ['node', 'R floor: node'],
+    ['fastify', 'R floor: Fastify'],
+  ] as const) {
+    const port = await freePort();
+    const server = await ChildServer.start({
+      name: `floor (${kind})`,
+      args: [...startFlags(), join(ROOT, 'bench/floor.mjs'), kind, bodyFile],
+      env: { ...process.env, PORT: String(port), DATABASE_URL: url },
+      port,
+      readyPath: '/health',
+    });
+    try {
+      rows.push(await measureScenario(server, 'sqlite', 'R', data, settings, baseline, label));
+    } finally {
+      await server.stop();
+    }
+  }
+  return rows;
 }
 
 function checkTargets(rows: ResultRow[], peaks: Record<string, number | null>): TargetCheck[] {
