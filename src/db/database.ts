@@ -93,10 +93,21 @@ export function snapshotReader(sqlite: SqliteConnections): StatementCache | null
   if (reader && !reader.database.inTransaction) {
     reader.prepare('begin').run();
     reverifySetup(sqlite.setup);
-    setImmediate(() => endSnapshot(sqlite));
+    // One pending end per turn, whatever the number of snapshots the turn began: a pending
+    // immediate makes the event loop poll without waiting, so one per request would make it
+    // spin through many more (and emptier) turns under load.
+    if (!endScheduled.has(sqlite)) {
+      endScheduled.add(sqlite);
+      setImmediate(() => {
+        endScheduled.delete(sqlite);
+        endSnapshot(sqlite);
+      });
+    }
   }
   return reader;
 }
+
+const endScheduled = new WeakSet<SqliteConnections>();
 
 function endSnapshot({ reader }: SqliteConnections): void {
   if (reader?.database.open && reader.database.inTransaction) reader.prepare('commit').run();
