@@ -28,17 +28,25 @@ function run(
   });
 }
 
-describe('npm run bench -- --quick', () => {
+describe('npm run bench -- --quick --floor', () => {
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-  it('measures the baseline and R, W, H on SQLite, prints the table and writes the JSON', async () => {
-    const { code, stdout, stderr } = await run('npm', ['run', 'bench', '--', '--quick', '--out', out]);
+  it("measures the baseline, R, W, H and R's floors on SQLite, prints the table and writes the JSON", async () => {
+    const { code, stdout, stderr } = await run('npm', [
+      'run',
+      'bench',
+      '--',
+      '--quick',
+      '--floor',
+      '--out',
+      out,
+    ]);
     expect(code, stderr).toBe(0);
 
     const lines = stdout.split('\n');
     expect(lines.some((l) => /^\| db\s+\| scenario\s+\| req\/s .*\| × baseline/.test(l))).toBe(true);
     expect(lines.some((l) => /^\| —\s+\| baseline /.test(l))).toBe(true);
-    for (const scenario of ['R', 'W', 'H']) {
+    for (const scenario of ['R', 'W', 'H', 'R floor: node', 'R floor: Fastify']) {
       expect(lines.some((l) => new RegExp(`^\\| sqlite\\s+\\| ${scenario} \\(`).test(l))).toBe(true);
     }
 
@@ -51,6 +59,8 @@ describe('npm run bench -- --quick', () => {
       'sqlite:R',
       'sqlite:W',
       'sqlite:H',
+      'sqlite:R floor: node',
+      'sqlite:R floor: Fastify',
     ]);
     for (const row of result.rows) {
       expect(row.requests).toBeGreaterThan(0);
