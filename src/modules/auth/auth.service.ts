@@ -56,6 +56,17 @@ function idOf(params: Record<string, unknown>, name: string): number | null {
   return Number.isSafeInteger(value) ? value : null;
 }
 
+/** A rule's kind and the path parameter it names (a route's rule is one object for its lifetime). */
+const partsOfRule = new WeakMap<AccessRule, readonly [string, string]>();
+function ruleParts(rule: AccessRule): readonly [string, string] {
+  let parts = partsOfRule.get(rule);
+  if (!parts) {
+    const [kind, name] = Object.entries(rule)[0]!;
+    partsOfRule.set(rule, (parts = [kind, name]));
+  }
+  return parts;
+}
+
 export const LOGIN_WINDOW_SECONDS = 15 * 60;
 export const LOGIN_MAX_FAILURES = 5;
 
@@ -110,7 +121,7 @@ export class AuthService {
     params: Record<string, unknown>,
   ): Promise<{ auth: AuthContext; scope: Scope }> {
     if (!header) return Promise.reject(AppError.unauthorized());
-    const [kind = '', name = ''] = rule ? Object.entries(rule)[0]! : [];
+    const [kind, name] = rule ? ruleParts(rule) : ['', ''];
     const key = `authorize\0${scheme}\0${kind}\0${String(params[name])}\0${hashToken(header)}`;
     return setupCached(this.db, key, () => this.authorizeNow(header, scheme, rule, params));
   }
