@@ -218,17 +218,17 @@ export class StatementCache {
 
 interface RowReader {
   statement: SQLite.Statement;
-  /** Null when the statement returns no rows, or its column names cannot be object-literal keys. */
+  /** Null when the statement returns no rows. */
   rowOf: ((values: unknown[]) => Record<string, unknown>) | null;
 }
 
 function rowReader(statement: SQLite.Statement): RowReader {
   if (!statement.reader) return { statement, rowOf: null };
   const names = statement.columns().map((column) => column.name);
-  if (names.includes('__proto__')) return { statement, rowOf: null };
   statement.raw(true);
-  // Keys are JSON string literals of the column names; a repeated name keeps its last value,
-  // as better-sqlite3's own rows do.
+  // Keys are JSON string literals of the column names. As in better-sqlite3's own rows, a
+  // repeated name keeps its last value, and a column named __proto__ sets the prototype
+  // (with a BLOB or NULL value) or is dropped.
   const body = `return { ${names.map((name, i) => `${JSON.stringify(name)}: values[${i}]`).join(', ')} };`;
   const rowOf = new Function('values', body) as (values: unknown[]) => Record<string, unknown>;
   return { statement, rowOf };
