@@ -1,12 +1,19 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, PostgresDriver, SqliteDialect, SqliteDriver } from 'kysely';
 import type { DatabaseConnection, Driver, Transaction } from 'kysely';
 import pg from 'pg';
 import { databaseKindOf, sqlitePath, type DatabaseKind } from '../config.js';
 import { startCheckpointer } from './checkpointer.js';
-import { newSetupCache, reverifySetup, type SetupCache } from './setup-cache.js';
+import {
+  newPostgresSetup,
+  newSetupCache,
+  reverifySetup,
+  setupMayHaveChanged,
+  type PostgresSetup,
+  type SetupCache,
+} from './setup-cache.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -113,10 +120,18 @@ function endSnapshot({ reader }: SqliteConnections): void {
   if (reader?.database.open && reader.database.inTransaction) reader.prepare('commit').run();
 }
 
-/** A request arrived: reads from now on must see every commit made until now. */
+/**
+ * A request arrived: reads from now on must see every commit made until now. On SQLite the
+ * reader's snapshot ends; on PostgreSQL (where every statement reads the latest commits) the
+ * setup data kept in memory must be verified again.
+ */
 export function renewReadSnapshot(executor: Executor): void {
   const sqlite = sqliteConnectionsOf(executor);
   if (sqlite) endSnapshot(sqlite);
+  else {
+    const postgres = postgresOf(executor);
+    if (postgres) setupMayHaveChanged(postgres.setup);
+  }
 }
 
 /** Keyed by the Kysely adapter: one per database handle, shared by its transactions. */
@@ -126,7 +141,13 @@ export function sqliteConnectionsOf(executor: Executor): SqliteConnections | und
   return sqliteByAdapter.get(executor.getExecutor().adapter);
 }
 
-const poolByAdapter = new WeakMap<object, pg.Pool>();
+/** A PostgreSQL database handle's pool, and its setup data in memory (db/setup-cache.ts). */
+export interface PostgresConnections {
+  pool: pg.Pool;
+  setup: PostgresSetup;
+}
+
+const postgresByAdapter = new WeakMap<object, PostgresConnections>();
 
 /** SQL text → name, for the statements `prepared()` compiles once (and only those). */
 const statementNames = new Map<string, string>();
@@ -154,19 +175,38 @@ function nameStatements(client: pg.PoolClient): void {
   }) as typeof client.query;
 }
 
-/** The pool behind a PostgreSQL executor (for `prepared()`'s named statements), if it is one. */
-export function postgresPoolOf(executor: Executor): pg.Pool | undefined {
-  return poolByAdapter.get(executor.getExecutor().adapter);
+/** The pool and setup data behind a PostgreSQL executor (for `prepared()`), if it is one. */
+export function postgresOf(executor: Executor): PostgresConnections | undefined {
+  return postgresByAdapter.get(executor.getExecutor().adapter);
 }
 
 class PoolRegisteringDialect extends PostgresDialect {
-  constructor(private readonly pool: pg.Pool) {
-    super({ pool });
+  constructor(private readonly connections: PostgresConnections) {
+    super({ pool: connections.pool });
+  }
+  override createDriver(): Driver {
+    return new ReleaseNotifyingPostgresDriver({ pool: this.connections.pool }, this.connections.setup);
   }
   override createAdapter() {
     const adapter = super.createAdapter();
-    poolByAdapter.set(adapter, this.pool);
+    postgresByAdapter.set(adapter, this.connections);
     return adapter;
+  }
+}
+
+class ReleaseNotifyingPostgresDriver extends PostgresDriver {
+  constructor(
+    config: ConstructorParameters<typeof PostgresDriver>[0],
+    private readonly setup: PostgresSetup,
+  ) {
+    super(config);
+  }
+
+  // Whatever ran (a transaction, a write outside one) may have changed setup data: reads from
+  // now on verify it again, as SQLite's reader takes a new snapshot when the writer is released.
+  override async releaseConnection(connection: Parameters<PostgresDriver['releaseConnection']>[0]) {
+    setupMayHaveChanged(this.setup);
+    return super.releaseConnection(connection);
   }
 }
 
@@ -296,7 +336,9 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
     // An idle client losing its connection must not crash the process.
     pool.on('error', () => undefined);
     pool.on('connect', nameStatements);
-    const db = new Kysely<Database>({ dialect: new PoolRegisteringDialect(pool) });
+    const db = new Kysely<Database>({
+      dialect: new PoolRegisteringDialect({ pool, setup: newPostgresSetup() }),
+    });
     return { db, kind, close: () => db.destroy() };
   }
   const file = sqlitePath(url);

@@ -2,13 +2,13 @@ import type { Compilable, CompiledQuery } from 'kysely';
 import type { QueryResultRow } from 'pg';
 import {
   nameStatement,
-  postgresPoolOf,
+  postgresOf,
   snapshotReader,
   sqliteConnectionsOf,
   type Executor,
   type SqliteConnections,
 } from './database.js';
-import { keep, usableSetupCache } from './setup-cache.js';
+import { keep, setupMayHaveChanged, usablePostgresSetupCache, usableSetupCache } from './setup-cache.js';
 
 /** Stands in for a parameter (or one item of a list parameter) while a prepared query is built. */
 class Placeholder {
@@ -32,8 +32,8 @@ interface Template {
 
 export interface PreparedOptions {
   /**
-   * The query reads setup tables only (migration 003's SETUP_TABLES): on SQLite its rows are
-   * kept in memory, per parameter values, while the setup data is unchanged (db/setup-cache.ts).
+   * The query reads setup tables only (migration 003's SETUP_TABLES): its rows are kept in
+   * memory, per parameter values, while the setup data is unchanged (db/setup-cache.ts).
    */
   setup?: boolean;
 }
@@ -115,17 +115,42 @@ export function prepared<P extends Record<string, unknown>, R>(
       const rows = runOnSqlite<R>(sqlite, executor.isTransaction, template, parameters, options);
       if (rows) return rows;
     }
-    const pool = executor.isTransaction ? undefined : postgresPoolOf(executor);
-    if (pool) {
-      // Straight to the pool: a named statement (see `nameStatement`), without Kysely's executor.
-      const result = await pool.query<R & QueryResultRow>(template.sql, parameters);
-      return result.rows;
+    const postgres = sqlite ? undefined : postgresOf(executor);
+    if (postgres && options.setup) {
+      const cache = await usablePostgresSetupCache(executor, postgres);
+      if (cache) {
+        const key = setupKey(template, parameters);
+        const kept = cache.entries.get(key) as readonly R[] | undefined;
+        if (kept) return kept;
+        const version = cache.version;
+        const rows = Object.freeze(
+          (await run<R>(executor, template, parameters)).map((row) => Object.freeze(row)),
+        );
+        keep(cache, version, key, rows);
+        return rows;
+      }
     }
-    const { sql, query, queryId } = template;
-    const result = await executor.executeQuery<R>({ sql, query, queryId, parameters });
-    return result.rows;
+    const rows = await run<R>(executor, template, parameters);
+    // A write outside a transaction has committed (inside one, the transaction's end counts).
+    if (postgres && !template.select && !executor.isTransaction) setupMayHaveChanged(postgres.setup);
+    return rows;
   };
 }
+
+/**
+ * A query outside SQLite's fast paths. On PostgreSQL outside a transaction, straight to the pool:
+ * a named statement (see `nameStatement`), without Kysely's executor.
+ */
+async function run<R>(executor: Executor, template: Template, parameters: unknown[]): Promise<R[]> {
+  const pool = executor.isTransaction ? undefined : postgresOf(executor)?.pool;
+  if (pool) return (await pool.query<R & QueryResultRow>(template.sql, parameters)).rows;
+  const { sql, query, queryId } = template;
+  return (await executor.executeQuery<R>({ sql, query, queryId, parameters })).rows;
+}
+
+/** A setup query's entry in the setup cache: its SQL and values. */
+const setupKey = (template: Template, parameters: unknown[]) =>
+  `${template.sql}\0${JSON.stringify(parameters)}`;
 
 /**
  * SQLite's fast paths, synchronous on better-sqlite3 (no Kysely executor, no promise per step):
@@ -149,7 +174,7 @@ function runOnSqlite<R>(
 
   const cache = usableSetupCache(sqlite, inTransaction);
   if (!cache) return connection.all(template.sql, parameters) as R[];
-  const key = `${template.sql}\0${JSON.stringify(parameters)}`;
+  const key = setupKey(template, parameters);
   let rows = cache.entries.get(key) as readonly R[] | undefined;
   if (!rows) {
     // Frozen: every later caller shares these objects.

@@ -1,7 +1,11 @@
+import { CompiledQuery } from 'kysely';
 import {
+  nameStatement,
+  postgresOf,
   snapshotReader,
   sqliteConnectionsOf,
   type Executor,
+  type PostgresConnections,
   type SqliteConnections,
   type StatementCache,
 } from './database.js';
@@ -13,12 +17,12 @@ import {
  * from them (`setupCached`); all are valid while the `setup_version` row, which triggers move
  * in every transaction that changes a setup table, still reads `version`.
  *
- * The version is read once per read snapshot of the reader connection (`snapshotReader` in
- * db/database.ts: a new one for each request that arrives and whenever this process's writer
- * is released), so every request sees each setup change committed before it arrived, by any
- * process, at the cost of one version read per request instead of one per query.
- *
- * On PostgreSQL nothing is kept: every setup read is a query.
+ * On SQLite the version is read once per read snapshot of the reader connection
+ * (`snapshotReader` in db/database.ts: a new one for each request that arrives and whenever this
+ * process's writer is released). On PostgreSQL, where every statement reads the latest commits,
+ * it is read once per request too (see `PostgresSetup`). Either way every request sees each
+ * setup change committed before it arrived, by any process, at the cost of one version read per
+ * request instead of one query per setup read (three for op 2 on PostgreSQL).
  */
 export interface SetupCache {
   version: number;
@@ -33,8 +37,82 @@ export function newSetupCache(): SetupCache {
   return { version: -1, verified: false, entries: new Map() };
 }
 
+const VERSION_SQL = 'select version from setup_version where id = 1';
+
 export const readSetupVersion = (connection: StatementCache): number =>
-  connection.prepare('select version from setup_version where id = 1').pluck().get() as number;
+  connection.prepare(VERSION_SQL).pluck().get() as number;
+
+/**
+ * PostgreSQL's side of the cache. There is no read snapshot to hang the check on, so an epoch
+ * moves instead: when a request arrives, and when this process's own database work ends (a
+ * transaction or a write outside one: `setupMayHaveChanged`). A setup read needs a version read
+ * begun in the epoch it found or a later one; the setup reads of one epoch share one version
+ * read.
+ */
+export interface PostgresSetup {
+  cache: SetupCache;
+  epoch: number;
+  /** The latest epoch whose version read the cache reflects. */
+  verifiedEpoch: number;
+  /** The version read under way, and the epoch it began in. */
+  reading: { epoch: number; done: Promise<void> } | null;
+}
+
+export function newPostgresSetup(): PostgresSetup {
+  return { cache: newSetupCache(), epoch: 0, verifiedEpoch: -1, reading: null };
+}
+
+/** A request arrived, or this process changed data: the next setup read verifies the cache. */
+export function setupMayHaveChanged(setup: PostgresSetup): void {
+  setup.epoch += 1;
+}
+
+async function verifiedOnPostgres({ pool, setup }: PostgresConnections): Promise<SetupCache> {
+  const needed = setup.epoch;
+  while (setup.verifiedEpoch < needed) {
+    if (!setup.reading || setup.reading.epoch < needed) {
+      nameStatement(VERSION_SQL);
+      const epoch = setup.epoch;
+      const reading = {
+        epoch,
+        done: pool.query<{ version: string | number }>(VERSION_SQL).then(
+          ({ rows }) => {
+            // A read begun earlier that ends later says nothing new.
+            if (epoch <= setup.verifiedEpoch) return;
+            const version = Number(rows[0]!.version);
+            if (version !== setup.cache.version) {
+              setup.cache.entries.clear();
+              setup.cache.version = version;
+            }
+            setup.verifiedEpoch = epoch;
+          },
+          (error: unknown) => {
+            if (setup.reading === reading) setup.reading = null;
+            throw error;
+          },
+        ),
+      };
+      setup.reading = reading;
+    }
+    await setup.reading.done;
+  }
+  return setup.cache;
+}
+
+/**
+ * PostgreSQL's counterpart of `usableSetupCache`. Inside a transaction the version is read on
+ * the transaction's connection: entries serve it only when it reads the version they were kept
+ * under.
+ */
+export async function usablePostgresSetupCache(
+  executor: Executor,
+  postgres: PostgresConnections,
+): Promise<SetupCache | null> {
+  if (!executor.isTransaction) return verifiedOnPostgres(postgres);
+  const { rows } = await executor.executeQuery<{ version: string | number }>(CompiledQuery.raw(VERSION_SQL));
+  const { cache } = postgres.setup;
+  return Number(rows[0]!.version) === cache.version ? cache : null;
+}
 
 /** The cache, verified against the reader's current snapshot. */
 function verified(cache: SetupCache, reader: StatementCache): SetupCache {
@@ -74,7 +152,10 @@ export function keep(cache: SetupCache, version: number, key: string, value: unk
  */
 export async function setupCached<T>(executor: Executor, key: string, compute: () => Promise<T>): Promise<T> {
   const sqlite = sqliteConnectionsOf(executor);
-  const cache = sqlite && usableSetupCache(sqlite, executor.isTransaction);
+  const postgres = sqlite ? undefined : postgresOf(executor);
+  const cache = sqlite
+    ? usableSetupCache(sqlite, executor.isTransaction)
+    : postgres && (await usablePostgresSetupCache(executor, postgres));
   if (!cache) return deepFreeze(await compute());
   if (cache.entries.has(key)) return cache.entries.get(key) as T;
   const version = cache.version;

@@ -7,10 +7,10 @@ import { describeEachDialect, type TestContext } from '../helpers/app.js';
 import { openMigrated } from '../helpers/databases.js';
 
 /**
- * The setup data (tenancy, access, card types, programs, rules) may be kept in memory (today on
- * SQLite only: db/setup-cache.ts), verified against the trigger-moved `setup_version` row. These
- * tests assert observable behaviour only, so they hold on both dialects whether or not a dialect
- * caches: every change, by this process or by another one, shows on the next request.
+ * The setup data (tenancy, access, card types, programs, rules) is kept in memory
+ * (db/setup-cache.ts), verified against the trigger-moved `setup_version` row: on SQLite once
+ * per read snapshot, on PostgreSQL once per epoch. These tests assert observable behaviour only:
+ * every change, by this process or by another one, shows on the next request.
  *
  * "Another process" is a second database handle on the same database, with its own services
  * (on SQLite: its own writer and reader connections, its own setup cache). No test waits for a

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, postgresPoolOf, type DatabaseHandle } from '../../src/db/database.js';
+import { createDatabase, postgresOf, type DatabaseHandle } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrator.js';
 import { AuthRepository } from '../../src/modules/auth/auth.repository.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../helpers/databases.js';
@@ -21,7 +21,7 @@ describe.runIf(DIALECTS.includes('postgres'))('named statements [postgres]', () 
   });
 
   const preparedOnServer = async () => {
-    const { rows } = await postgresPoolOf(handle.db)!.query<{ statement: string }>(
+    const { rows } = await postgresOf(handle.db)!.pool.query<{ statement: string }>(
       'select statement from pg_prepared_statements',
     );
     return rows.map((r) => r.statement);

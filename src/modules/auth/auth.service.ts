@@ -111,7 +111,7 @@ export class AuthService {
 
   /**
    * Authentication, then the route's access rule: what every /api/v1 request starts with. A
-   * granted answer depends on setup data only, so on SQLite it is kept (db/setup-cache.ts) under
+   * granted answer depends on setup data only, so it is kept (db/setup-cache.ts) under
    * a hash of the whole header and the id the rule names; refusals are never kept.
    */
   authorize(
