@@ -6,6 +6,7 @@ import {
   snapshotReader,
   sqliteConnectionsOf,
   type Executor,
+  type PostgresConnections,
   type SqliteConnections,
 } from './database.js';
 import { keep, setupMayHaveChanged, usablePostgresSetupCache, usableSetupCache } from './setup-cache.js';
@@ -124,13 +125,13 @@ export function prepared<P extends Record<string, unknown>, R>(
         if (kept) return kept;
         const version = cache.version;
         const rows = Object.freeze(
-          (await run<R>(executor, template, parameters)).map((row) => Object.freeze(row)),
+          (await run<R>(executor, postgres, template, parameters)).map((row) => Object.freeze(row)),
         );
         keep(cache, version, key, rows);
         return rows;
       }
     }
-    const rows = await run<R>(executor, template, parameters);
+    const rows = await run<R>(executor, postgres, template, parameters);
     // A write outside a transaction has committed (inside one, the transaction's end counts).
     if (postgres && !template.select && !executor.isTransaction) setupMayHaveChanged(postgres.setup);
     return rows;
@@ -141,8 +142,13 @@ export function prepared<P extends Record<string, unknown>, R>(
  * A query outside SQLite's fast paths. On PostgreSQL outside a transaction, straight to the pool:
  * a named statement (see `nameStatement`), without Kysely's executor.
  */
-async function run<R>(executor: Executor, template: Template, parameters: unknown[]): Promise<R[]> {
-  const pool = executor.isTransaction ? undefined : postgresOf(executor)?.pool;
+async function run<R>(
+  executor: Executor,
+  postgres: PostgresConnections | undefined,
+  template: Template,
+  parameters: unknown[],
+): Promise<R[]> {
+  const pool = executor.isTransaction ? undefined : postgres?.pool;
   if (pool) return (await pool.query<R & QueryResultRow>(template.sql, parameters)).rows;
   const { sql, query, queryId } = template;
   return (await executor.executeQuery<R>({ sql, query, queryId, parameters })).rows;

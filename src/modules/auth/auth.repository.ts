@@ -69,7 +69,8 @@ const locationAccess = prepared(
 /**
  * A PartnerUser request to a location operation in one round trip: both tokens (as in
  * `partnerAndUserByTokenHashes`) and the location with the partner's and the user's access to it
- * (as in `locationAccess`; null columns when the location does not exist).
+ * (as in `locationAccess`; null columns when the location does not exist). Its only caller,
+ * `AuthService.authorize`, keeps what it grants in the setup cache, so the rows are not kept.
  */
 const partnerUserAndLocation = prepared(
   (db, p: { partnerHash: string; userHash: string; locationId: number }) =>
@@ -89,7 +90,6 @@ const partnerUserAndLocation = prepared(
         userGranted(eb, eb.ref('u.id')).as('location_user_ok'),
       ])
       .where('p.token_hash', '=', p.partnerHash),
-  SETUP,
 );
 
 const chainAccess = prepared(

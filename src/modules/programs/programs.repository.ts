@@ -26,9 +26,9 @@ export interface ProgramItems {
 }
 
 // Every card answer carries its type's programs (ops 1–3, 7, 9, 10), so these are compiled once
-// (see db/prepared.ts), with their rows kept while the setup data is unchanged: one query for
-// programs active at a location, one for all of the chain's.
-const SETUP = { setup: true };
+// (see db/prepared.ts): one query for programs active at a location, one for all of the chain's.
+// `forCardTypes`, their only caller, keeps its result in the setup cache; the rules' rows are
+// kept too, as the programs service reads them on its own.
 const programsOfTypesQuery = (db: Executor, typeIds: number[], locationId: number | null) => {
   const query = db
     .selectFrom('programs as p')
@@ -51,18 +51,14 @@ const programsOfTypesQuery = (db: Executor, typeIds: number[], locationId: numbe
         )
   ).orderBy('p.id');
 };
-const programsOfTypesAt = prepared(
-  (db, p: { typeIds: number[]; locationId: number }) => programsOfTypesQuery(db, p.typeIds, p.locationId),
-  SETUP,
+const programsOfTypesAt = prepared((db, p: { typeIds: number[]; locationId: number }) =>
+  programsOfTypesQuery(db, p.typeIds, p.locationId),
 );
-const programsOfTypes = prepared(
-  (db, p: { typeIds: number[] }) => programsOfTypesQuery(db, p.typeIds, null),
-  SETUP,
-);
+const programsOfTypes = prepared((db, p: { typeIds: number[] }) => programsOfTypesQuery(db, p.typeIds, null));
 const rulesOfPrograms = prepared(
   (db, p: { programIds: number[] }) =>
     db.selectFrom('program_rules').selectAll().where('program_id', 'in', p.programIds).orderBy('id'),
-  SETUP,
+  { setup: true },
 );
 
 /** SQL for programs (promotions), their rules, locations, card types and items. No business rules here. */
