@@ -8,6 +8,7 @@ import { registerMetrics } from './http/metrics.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerNegotiation } from './http/negotiation.js';
 import { registerOpenApi } from './http/openapi.js';
+import { requestLogger } from './http/request-logger.js';
 import { validatorCompiler } from './http/validation.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { cardsRoutes } from './modules/cards/cards.routes.js';
@@ -38,14 +39,18 @@ export async function buildApp({ services, config, logger = true }: AppOptions):
     bodyLimit: config.bodyLimit,
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
+    childLoggerFactory: requestLogger,
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
-  // A request arrived: its reads must see every commit made before now (db/database.ts).
-  app.addHook('onRequest', (_request, _reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
+    // A request arrived: its reads must see every commit made before now (db/database.ts).
     renewReadSnapshot(services.database.db);
+    // Every answer names its request (kept by error answers too). Set here rather than in an
+    // onSend hook: any onSend hook puts every answer through Fastify's slower send path.
+    reply.header('X-Request-Id', request.id);
     done();
   });
   registerErrorHandling(app);
@@ -53,10 +58,6 @@ export async function buildApp({ services, config, logger = true }: AppOptions):
   registerAuth(app, services.auth);
   registerMetrics(app);
   await registerOpenApi(app);
-  app.addHook('onSend', (request, reply, payload, done) => {
-    reply.header('X-Request-Id', request.id);
-    done(null, payload);
-  });
 
   app.get('/health', async (_request, reply) => {
     try {

@@ -1,3 +1,5 @@
+import { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
@@ -24,18 +26,23 @@ export async function runServer(
   );
   purge.unref();
 
-  let closing = false;
-  // A keep-alive connection that was busy when close() began would otherwise stay open after
-  // its answer (until the keep-alive timeout) and hold the shutdown back.
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (closing) reply.header('connection', 'close');
-    done(null, payload);
+  // Open connections, so that shutdown can end the keep-alive ones (below).
+  const connections = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
   });
+  let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
     app.log.info({ signal }, 'shutting down');
     clearInterval(purge);
+    // Requests arriving from now on are answered with `Connection: close` (Fastify). A
+    // keep-alive connection busy with an answer when close() began would otherwise stay open
+    // after it, until the keep-alive timeout, and hold the shutdown back: that answer says
+    // `Connection: close` too, and Node ends the connection after it.
+    for (const socket of connections) closeAfterAnswer(socket);
     await app.close();
     await services.writes.drain();
     await database.close();
@@ -46,6 +53,12 @@ export async function runServer(
 
   const address = await app.listen({ port: config.port, host: config.host });
   return { app, address };
+}
+
+/** The answer in progress on a connection, if any, ends it (Node's own per-connection record). */
+function closeAfterAnswer(socket: Socket): void {
+  const answer = (socket as Socket & { _httpMessage?: unknown })._httpMessage;
+  if (answer instanceof ServerResponse && !answer.headersSent) answer.shouldKeepAlive = false;
 }
 
 /** Loads the config or stops the process with a one-line message naming the variable. */
