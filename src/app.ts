@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { sql } from 'kysely';
@@ -47,7 +48,7 @@ export async function buildApp({ services, config, logger = true }: AppOptions):
   app.setValidatorCompiler(validatorCompiler);
   app.addHook('onRequest', (request, reply, done) => {
     // A request arrived: its reads must see every commit made before now (db/database.ts).
-    renewReadSnapshot(services.database.db);
+    renewReadSnapshot(services.database.db, request.raw.socket instanceof Socket);
     // Every answer names its request (kept by error answers too). Set here rather than in an
     // onSend hook: any onSend hook puts every answer through Fastify's slower send path.
     reply.header('X-Request-Id', request.id);

@@ -124,15 +124,30 @@ function endSnapshot({ reader }: SqliteConnections): void {
  * A request arrived: reads from now on must see every commit made until now. On SQLite the
  * reader's snapshot ends; on PostgreSQL (where every statement reads the latest commits) the
  * setup data kept in memory must be verified again.
+ *
+ * Requests read from the network in one event-loop turn (`fromNetwork`) arrive at once: the I/O
+ * poll that starts the turn found them all, so every commit made before any of them arrived was
+ * made before the first of them is handled. Only the turn's first such arrival renews; the
+ * others share its snapshot (SQLite) or its version read (PostgreSQL). Any other arrival (an
+ * injected request) renews. Local commits still end the snapshot at once (see the drivers'
+ * `releaseConnection`), so a request always reads this process's own writes.
  */
-export function renewReadSnapshot(executor: Executor): void {
+export function renewReadSnapshot(executor: Executor, fromNetwork = false): void {
   const sqlite = sqliteConnectionsOf(executor);
-  if (sqlite) endSnapshot(sqlite);
-  else {
-    const postgres = postgresOf(executor);
-    if (postgres) setupMayHaveChanged(postgres.setup);
+  const postgres = sqlite ? undefined : postgresOf(executor);
+  const handle = sqlite ?? postgres;
+  if (!handle) return;
+  if (fromNetwork) {
+    if (renewedThisTurn.has(handle)) return;
+    renewedThisTurn.add(handle);
+    setImmediate(() => renewedThisTurn.delete(handle));
   }
+  if (sqlite) endSnapshot(sqlite);
+  else if (postgres) setupMayHaveChanged(postgres.setup);
 }
+
+/** Database handles a network arrival renewed in the current event-loop turn (until its check phase). */
+const renewedThisTurn = new WeakSet<SqliteConnections | PostgresConnections>();
 
 /** Keyed by the Kysely adapter: one per database handle, shared by its transactions. */
 const sqliteByAdapter = new WeakMap<object, SqliteConnections>();
