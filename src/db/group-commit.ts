@@ -111,6 +111,11 @@ function settle(pending: Pending, outcome: Outcome): void {
 
 const groups = new WeakMap<SqliteConnections, GroupCommit>();
 
+/** Whether `writeTransaction` groups the writes of a turn on this database: a SQLite file. */
+export function groupsCommits(db: Db): boolean {
+  return Boolean(sqliteConnectionsOf(db)?.reader);
+}
+
 /**
  * Runs `work` in a write transaction: on a SQLite file, in the group commit above; otherwise
  * (PostgreSQL, where concurrent transactions run on connections of their own) in a transaction
@@ -118,7 +123,7 @@ const groups = new WeakMap<SqliteConnections, GroupCommit>();
  */
 export function writeTransaction<T>(db: Db, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
   const sqlite = sqliteConnectionsOf(db);
-  if (!sqlite?.reader) return db.transaction().execute(work);
+  if (!sqlite || !groupsCommits(db)) return db.transaction().execute(work);
   let group = groups.get(sqlite);
   if (!group) groups.set(sqlite, (group = new GroupCommit(db, sqlite)));
   return group.submit(work);

@@ -9,6 +9,7 @@ import {
   type PostgresConnections,
   type SqliteConnections,
 } from './database.js';
+import { SETUP_TABLES } from './migrations/003-setup-version.js';
 import { keep, setupMayHaveChanged, usablePostgresSetupCache, usableSetupCache } from './setup-cache.js';
 
 /** Stands in for a parameter (or one item of a list parameter) while a prepared query is built. */
@@ -27,8 +28,30 @@ interface Template {
   queryId: CompiledQuery['queryId'];
   /** Per bound value: the parameter (or list item) it takes, or a constant of the query itself. */
   slots: Slot[];
-  /** A SELECT: it may run on SQLite's reader connection. */
+  /** A SELECT that writes nothing (no data-modifying WITH): it may run on SQLite's reader. */
   select: boolean;
+  /** A write naming a setup table: once committed, the setup data kept in memory is in doubt. */
+  writesSetup: boolean;
+}
+
+const WRITE_NODES = new Set(['InsertQueryNode', 'UpdateQueryNode', 'DeleteQueryNode', 'MergeQueryNode']);
+const SETUP = new Set<string>(SETUP_TABLES);
+
+/** What a compiled statement does: whether it writes, and whether it names a setup table. */
+function classify(query: CompiledQuery['query']): Pick<Template, 'select' | 'writesSetup'> {
+  let writes = false;
+  let namesSetup = false;
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(visit);
+    else if (value && typeof value === 'object') {
+      const node = value as { kind?: string; table?: { identifier?: { name?: string } } };
+      if (node.kind && WRITE_NODES.has(node.kind)) writes = true;
+      if (node.kind === 'TableNode' && SETUP.has(node.table?.identifier?.name ?? '')) namesSetup = true;
+      Object.values(value).forEach(visit);
+    }
+  };
+  visit(query);
+  return { select: query.kind === 'SelectQueryNode' && !writes, writesSetup: writes && namesSetup };
 }
 
 export interface PreparedOptions {
@@ -78,7 +101,7 @@ export function prepared<P extends Record<string, unknown>, R>(
       slots: compiled.parameters.map((value) =>
         value instanceof Placeholder ? { param: value.name, index: value.index } : { constant: value },
       ),
-      select: compiled.query.kind === 'SelectQueryNode',
+      ...classify(compiled.query),
     };
   };
 
@@ -132,8 +155,10 @@ export function prepared<P extends Record<string, unknown>, R>(
       }
     }
     const rows = await run<R>(executor, postgres, template, parameters);
-    // A write outside a transaction has committed (inside one, the transaction's end counts).
-    if (postgres && !template.select && !executor.isTransaction) setupMayHaveChanged(postgres.setup);
+    // A write outside a transaction has committed (inside one, the transaction's end counts). One
+    // that names no setup table (migration 003's triggers move the version only for those)
+    // leaves the setup data as it was.
+    if (postgres && template.writesSetup && !executor.isTransaction) setupMayHaveChanged(postgres.setup);
     return rows;
   };
 }

@@ -11,7 +11,7 @@ import {
 } from '../modules/idempotency/idempotency.service.js';
 import { errorReply, sendError, STATUS } from './error-handler.js';
 import { isRetryableDatabaseError, isTransientDatabaseError } from '../db/errors.js';
-import { writeTransaction } from '../db/group-commit.js';
+import { groupsCommits, writeTransaction } from '../db/group-commit.js';
 
 export interface WriteAnswer {
   status: number;
@@ -25,6 +25,14 @@ export interface WriteOptions {
    * counter must be written even though the answer is an error.
    */
   transaction?: boolean;
+  /**
+   * The effect's writes are atomic on their own (one statement, as
+   * `CardsRepository.applyManualTransaction` on PostgreSQL). Without an Idempotency-Key, whose
+   * stored answer must commit with them, no transaction is opened around the effect: on
+   * PostgreSQL that saves the BEGIN and COMMIT round trips. A SQLite file still runs it in the
+   * group commit, whose shared transaction costs less than a commit per write.
+   */
+  atomic?: boolean;
 }
 
 /** Attempts of one write under contention (so at most MAX_ATTEMPTS - 1 retries), then 503. */
@@ -98,12 +106,13 @@ export class WriteRunner {
       held = { partnerId, key, lease: claim.lease };
     }
 
+    const transaction =
+      options.transaction !== false && !(options.atomic && !held && !groupsCommits(this.db));
     for (let attempt = 1; ; attempt++) {
       try {
-        const answer =
-          options.transaction === false
-            ? await this.complete(this.db, effect, held)
-            : await writeTransaction(this.db, (trx) => this.complete(trx, effect, held));
+        const answer = !transaction
+          ? await this.complete(this.db, effect, held)
+          : await writeTransaction(this.db, (trx) => this.complete(trx, effect, held));
         reply.code(answer.status);
         return answer.text === null ? reply.send() : reply.type(JSON_TYPE).send(answer.text);
       } catch (error) {

@@ -1,4 +1,6 @@
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
+import type { Executor } from '../../src/db/database.js';
+import { CardsRepository } from '../../src/modules/cards/cards.repository.js';
 import { describeEachDialect, type TestContext } from '../helpers/app.js';
 import { uniquePhone } from '../helpers/factory.js';
 import { KEY_TTL_SECONDS } from '../../src/modules/idempotency/idempotency.service.js';
@@ -279,6 +281,31 @@ describeEachDialect('Idempotency-Key', (ctx) => {
     expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
     expect(b.headers['idempotency-replayed']).toBeUndefined();
     expect(await ctx.factory.balanceOf(world.cardId)).toEqual({ balance: 200, ledger: 200, rows: 2 });
+  });
+
+  it('a manual transaction runs in a transaction only where it needs one', async () => {
+    // Its balance update and ledger row are atomic on their own (one statement on PostgreSQL):
+    // a transaction is opened around them to store a key's answer with them, and on a SQLite
+    // file, where the group commit's shared transaction is the cheaper way to commit.
+    const seen: boolean[] = [];
+    const original = CardsRepository.prototype.applyManualTransaction;
+    const spy = vi.spyOn(CardsRepository.prototype, 'applyManualTransaction').mockImplementation(function (
+      this: CardsRepository,
+      row,
+    ) {
+      seen.push((this as unknown as { db: Executor }).db.isTransaction);
+      return original.call(this, row);
+    });
+    try {
+      const world = await worldWithCard(ctx);
+      expect((await move(ctx, world, { amount: 3 })).statusCode).toBe(200);
+      expect((await move(ctx, world, { amount: -1 }, 'k-atomic')).statusCode).toBe(200);
+      expect((await move(ctx, world, { amount: -5 })).statusCode).toBe(422);
+      expect(seen).toEqual(ctx.kind === 'sqlite' ? [true, true, true] : [false, true, false]);
+      expect(await ctx.factory.balanceOf(world.cardId)).toEqual({ balance: 200, ledger: 200, rows: 2 });
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('does not honour a key on POST /auth: the answer holds a token, and tokens are never stored', async () => {

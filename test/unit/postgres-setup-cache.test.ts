@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDatabase, postgresOf, type DatabaseHandle } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrator.js';
+import { prepared } from '../../src/db/prepared.js';
 import { setupCached, setupMayHaveChanged } from '../../src/db/setup-cache.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../helpers/databases.js';
 
@@ -88,5 +89,36 @@ describe.runIf(DIALECTS.includes('postgres'))('setup cache on PostgreSQL', () =>
     versionReads.mockImplementationOnce((() => Promise.reject(new Error('connection lost'))) as never);
     await expect(value('f')).rejects.toThrow('connection lost');
     await expect(value('f')).resolves.toMatchObject({ n: expect.any(Number) });
+  });
+
+  it('a write outside a transaction moves the epoch only when it names a setup table', async () => {
+    const balance = prepared((db, p: { id: number }) =>
+      db.updateTable('cards').set({ balance_minor: 0 }).where('id', '=', p.id).returning('id'),
+    );
+    const title = prepared((db, p: { id: number }) =>
+      db.updateTable('chains').set({ title: 'none' }).where('id', '=', p.id).returning('id'),
+    );
+    // A data-modifying WITH is a write, wherever in the statement the setup table is named.
+    const titleInWith = prepared((db, p: { id: number }) =>
+      db
+        .with('changed', (qb) =>
+          qb.updateTable('chains').set({ title: 'none' }).where('id', '=', p.id).returning('id'),
+        )
+        .selectFrom('changed')
+        .selectAll(),
+    );
+    await value('g');
+    const epoch = postgres().setup.epoch;
+    await balance(handle.db, { id: -1 });
+    expect(postgres().setup.epoch).toBe(epoch);
+    await value('g');
+    await title(handle.db, { id: -1 });
+    expect(postgres().setup.epoch).toBe(epoch + 1);
+    await titleInWith(handle.db, { id: -1 });
+    expect(postgres().setup.epoch).toBe(epoch + 2);
+    // Two version reads: the first value's, and one for the epoch the setup writes began; none
+    // after the card write.
+    await value('g');
+    expect(versionReadCount()).toBe(2);
   });
 });

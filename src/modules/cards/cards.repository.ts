@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Executor } from '../../db/database.js';
+import { postgresOf, type Executor } from '../../db/database.js';
 import { prepared } from '../../db/prepared.js';
 import type { CardRow } from '../../db/schema.js';
 import { nowIso } from '../../lib/time.js';
@@ -60,6 +60,57 @@ const insertTransaction = prepared((db, p: NewLedgerRow & { created_at: string }
       created_at: p.created_at,
     })
     .returning('id'),
+);
+
+/**
+ * The balance update and its ledger row as one statement (PostgreSQL: a data-modifying WITH), so
+ * the pair is atomic without a transaction around it. The ledger row takes the card's id and
+ * chain from the updated row: no row updated, no row written.
+ */
+const applyManualTransaction = prepared((db, p: NewLedgerRow & { created_at: string }) =>
+  db
+    .with('card', (qb) =>
+      qb
+        .updateTable('cards')
+        .set({ balance_minor: sql<number>`balance_minor + ${p.amount_minor}` })
+        .where('id', '=', p.card_id)
+        .where('chain_id', '=', p.chain_id)
+        .where('removed_at', 'is', null)
+        .where(sql<boolean>`balance_minor + ${p.amount_minor} >= 0`)
+        .returningAll(),
+    )
+    .with('ledger', (qb) =>
+      qb
+        .insertInto('transactions')
+        .columns([
+          'card_id',
+          'chain_id',
+          'location_id',
+          'type_id',
+          'amount_minor',
+          'title',
+          'partner_id',
+          'user_id',
+          'created_at',
+        ])
+        .expression((eb) =>
+          eb
+            .selectFrom('card')
+            .select([
+              'card.id',
+              'card.chain_id',
+              sql<number | null>`cast(${p.location_id} as integer)`.as('location_id'),
+              sql<number>`cast(${p.type_id} as integer)`.as('type_id'),
+              sql<number>`cast(${p.amount_minor} as bigint)`.as('amount_minor'),
+              sql<string>`cast(${p.title} as text)`.as('title'),
+              sql<number>`cast(${p.partner_id} as integer)`.as('partner_id'),
+              sql<number | null>`cast(${p.user_id} as integer)`.as('user_id'),
+              sql<string>`cast(${p.created_at} as text)`.as('created_at'),
+            ]),
+        ),
+    )
+    .selectFrom('card')
+    .selectAll(),
 );
 
 /** SQL for cards, card types and the manual-transaction ledger. No business rules here. */
@@ -203,13 +254,25 @@ export class CardsRepository {
    * The balance change, guarded in the same statement: a withdrawal that would go below zero
    * matches no row. No read-then-write, so concurrent writers cannot lose an update.
    */
-  async applyDelta(chainId: number, cardId: number, delta: number): Promise<CardRow | undefined> {
-    return (await applyDelta(this.db, { chainId, cardId, delta }))[0];
-  }
-
-  async insertTransaction(values: NewLedgerRow): Promise<{ id: number }> {
-    const [row] = await insertTransaction(this.db, Object.assign({ created_at: nowIso() }, values));
-    if (!row) throw new Error('transaction insert returned no row');
-    return row;
+  /**
+   * Ops 9 and 10: moves the card's balance by the row's amount, unless the card is not live in
+   * the chain or the balance would go below zero, and writes the ledger row — both or neither,
+   * inside a transaction or not. The updated card, or undefined when nothing was written.
+   */
+  async applyManualTransaction(row: NewLedgerRow): Promise<CardRow | undefined> {
+    const values = Object.assign({ created_at: nowIso() }, row);
+    if (postgresOf(this.db)) return (await applyManualTransaction(this.db, values))[0];
+    if (!this.db.isTransaction) {
+      return this.db.transaction().execute((trx) => new CardsRepository(trx).applyManualTransaction(row));
+    }
+    const [card] = await applyDelta(this.db, {
+      chainId: row.chain_id,
+      cardId: row.card_id,
+      delta: row.amount_minor,
+    });
+    if (!card) return undefined;
+    const [ledger] = await insertTransaction(this.db, values);
+    if (!ledger) throw new Error('transaction insert returned no row');
+    return card;
   }
 }

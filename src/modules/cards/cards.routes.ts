@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { list, single } from '../../http/envelope.js';
+import type { WriteOptions } from '../../http/write.js';
 import {
   ErrorEnvelope,
   ListEnvelope,
@@ -21,6 +22,8 @@ const TAG = 'Loyalty Cards';
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorEnvelope]));
 const READ_ERRORS = errors(401, 403, 404, 406, 422);
 const WRITE_ERRORS = errors(400, 401, 403, 404, 406, 409, 413, 415, 422, 503);
+/** Ops 9 and 10: the balance and its ledger row are written atomically by the repository. */
+const MANUAL_TRANSACTION: WriteOptions = { atomic: true };
 const Phone = Type.String({
   description: 'Client phone, e.g. 13155550175 or +13155550175',
   examples: ['13155550175'],
@@ -200,19 +203,24 @@ export const cardsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     },
     (request, reply) => {
       const location = request.scope.location!;
-      return writes.run(request, reply, async (trx) => ({
-        status: 200,
-        body: single(
-          await cards.manualTransaction(
-            trx,
-            request.auth,
-            { chainId: location.chain_id, locationId: location.id },
-            request.params.card_id,
-            request.body ?? {},
+      return writes.run(
+        request,
+        reply,
+        async (trx) => ({
+          status: 200,
+          body: single(
+            await cards.manualTransaction(
+              trx,
+              request.auth,
+              { chainId: location.chain_id, locationId: location.id },
+              request.params.card_id,
+              request.body ?? {},
+            ),
+            {},
           ),
-          {},
-        ),
-      }));
+        }),
+        MANUAL_TRANSACTION,
+      );
     },
   );
 
@@ -231,18 +239,23 @@ export const cardsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       },
     },
     (request, reply) =>
-      writes.run(request, reply, async (trx) => ({
-        status: 200,
-        body: single(
-          await cards.manualTransaction(
-            trx,
-            request.auth,
-            { chainId: request.scope.chain!.id, locationId: null },
-            request.params.card_id,
-            request.body ?? {},
+      writes.run(
+        request,
+        reply,
+        async (trx) => ({
+          status: 200,
+          body: single(
+            await cards.manualTransaction(
+              trx,
+              request.auth,
+              { chainId: request.scope.chain!.id, locationId: null },
+              request.params.card_id,
+              request.body ?? {},
+            ),
+            {},
           ),
-          {},
-        ),
-      })),
+        }),
+        MANUAL_TRANSACTION,
+      ),
   );
 };

@@ -156,13 +156,8 @@ export class CardsService {
     const delta = moneyField(input.amount, 'amount');
     if (delta === 0) throw AppError.field('amount', 'must not be 0');
     const repo = new CardsRepository(executor);
-    const card = await repo.applyDelta(place.chainId, cardId, delta);
-    if (!card) {
-      if (!(await repo.liveCardExists(place.chainId, cardId))) throw AppError.notFound('Loyalty card');
-      throw AppError.field('amount', 'exceeds the card balance');
-    }
-    await repo.insertTransaction({
-      card_id: card.id,
+    const card = await repo.applyManualTransaction({
+      card_id: cardId,
       chain_id: place.chainId,
       location_id: place.locationId,
       type_id: delta > 0 ? MANUAL_TOP_UP : MANUAL_WITHDRAWAL,
@@ -171,6 +166,10 @@ export class CardsService {
       partner_id: auth.partnerId,
       user_id: auth.user?.id ?? null,
     });
+    if (!card) {
+      if (!(await repo.liveCardExists(place.chainId, cardId))) throw AppError.notFound('Loyalty card');
+      throw AppError.field('amount', 'exceeds the card balance');
+    }
     const programs = await new ProgramsRepository(executor).forCardTypes(
       [card.card_type_id],
       place.locationId,
