@@ -123,7 +123,7 @@ export function groupsCommits(db: Db): boolean {
  */
 export function writeTransaction<T>(db: Db, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
   const sqlite = sqliteConnectionsOf(db);
-  if (!sqlite || !groupsCommits(db)) return db.transaction().execute(work);
+  if (!sqlite?.reader) return db.transaction().execute(work);
   let group = groups.get(sqlite);
   if (!group) groups.set(sqlite, (group = new GroupCommit(db, sqlite)));
   return group.submit(work);

@@ -251,13 +251,11 @@ export class CardsRepository {
   }
 
   /**
-   * The balance change, guarded in the same statement: a withdrawal that would go below zero
-   * matches no row. No read-then-write, so concurrent writers cannot lose an update.
-   */
-  /**
    * Ops 9 and 10: moves the card's balance by the row's amount, unless the card is not live in
    * the chain or the balance would go below zero, and writes the ledger row — both or neither,
-   * inside a transaction or not. The updated card, or undefined when nothing was written.
+   * inside a transaction or not. The updated card, or undefined when nothing was written. The
+   * balance change is guarded in its own statement (a withdrawal that would go below zero
+   * matches no row): no read-then-write, so concurrent writers cannot lose an update.
    */
   async applyManualTransaction(row: NewLedgerRow): Promise<CardRow | undefined> {
     const values = Object.assign({ created_at: nowIso() }, row);
