@@ -49,7 +49,8 @@ interface HeldKey {
 
 /**
  * The one way a POST, PUT or DELETE runs. It gives every write the same guarantees:
- * - the effect runs in a transaction (on SQLite, in a group commit: db/group-commit.ts); a busy
+ * - the effect runs in a transaction (on SQLite, in a group commit: db/group-commit.ts), or on
+ *   its own when it is atomic by itself and no key's answer must commit with it (`atomic`); a busy
  *   database (lock timeout, serialization failure, SQLITE_BUSY) retries it a bounded number of
  *   times, then answers 503 with Retry-After — never a wrong business answer, never a 500;
  * - with an `Idempotency-Key`, the answer is stored with the effect and replayed on retries.
