@@ -221,9 +221,13 @@ export function runAdmin(
  * written straight to the database before any server starts. The opening balance is a manual
  * top-up row, so the card's balance equals the sum of its rows from the start.
  */
-export async function seedCard(database: DatabaseHandle, openingMinor: number) {
+export async function seedCard(
+  database: DatabaseHandle,
+  openingMinor: number,
+  options: { programs?: boolean } = {},
+) {
   const factory = new Factory(database);
-  const world = await factory.world();
+  const world = await factory.world(options);
   const { cards } = createServices(database);
   const location = { id: world.locationId, chain_id: world.chainId };
   const card = await database.db

@@ -70,6 +70,45 @@ for (const kind of DIALECTS) {
       );
     }, 180_000);
 
+    it('a write answered by one process is read at once by the other, while reads keep both busy', async () => {
+      // Under load each event-loop turn reads many requests, which share one read snapshot (or
+      // one setup version read): the read that follows an answered write must still see it.
+      const card = await seedCard(database, 0, { programs: true });
+      const cardsPath = `/api/v1/loyalty/cards/${card.phone}/${card.chainId}/${card.locationId}`;
+      const headers = { authorization: card.auth };
+      let loading = true;
+      let backgroundReads = 0;
+      const background = servers.flatMap((server) =>
+        Array.from({ length: 12 }, async () => {
+          while (loading) {
+            expect((await server.request('GET', cardsPath, { headers })).status).toBe(200);
+            backgroundReads += 1;
+          }
+        }),
+      );
+      try {
+        for (let i = 1; i <= 40; i++) {
+          const writer = i % 2;
+          const moved = await send(servers[writer]!, writer, card, { amountMinor: 100, title: `ryw-${i}` });
+          expect(moved.status).toBe(200);
+          // Setup data too, which every process keeps in memory: the card's program's title.
+          const renamed = await servers[writer]!.request(
+            'PUT',
+            `/api/v1/chain/${card.chainId}/loyalty/programs/${card.programId}`,
+            { headers, body: { title: `Program ${i}` } },
+          );
+          expect(renamed.status).toBe(200);
+          const read = await servers[1 - writer]!.request('GET', cardsPath, { headers });
+          expect(read.status).toBe(200);
+          expect(read.json().data[0]).toMatchObject({ balance: i, programs: [{ title: `Program ${i}` }] });
+        }
+      } finally {
+        loading = false;
+        await Promise.all(background);
+      }
+      expect(backgroundReads).toBeGreaterThan(100);
+    }, 120_000);
+
     it('withdrawal race: balance 100, 300 concurrent −1 → exactly 100 accepted', async () => {
       const card = await seedCard(database, 10000);
       const moves: Move[] = Array.from({ length: 300 }, (_, i) => ({ amountMinor: -100, title: `wr-${i}` }));
