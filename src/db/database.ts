@@ -89,8 +89,8 @@ export interface SqliteConnections {
 
 /**
  * The reader, inside its current read snapshot (begun here when there is none). Reads share one
- * read transaction rather than paying a lock round per statement. A snapshot ends when a request
- * arrives (`renewReadSnapshot`, called by the HTTP layer), when this process's writer is released
+ * read transaction rather than paying a lock round per statement. A snapshot ends when requests
+ * arrive (`renewReadSnapshot`, called by the HTTP layer), when this process's writer is released
  * (so this process reads its own writes at once), and at the end of the event-loop turn when
  * nothing else ended it. So every request reads every commit made before it arrived, by any
  * process.
@@ -125,9 +125,10 @@ function endSnapshot({ reader }: SqliteConnections): void {
  * reader's snapshot ends; on PostgreSQL (where every statement reads the latest commits) the
  * setup data kept in memory must be verified again.
  *
- * Requests read from the network in one event-loop turn (`fromNetwork`) arrive at once: the I/O
- * poll that starts the turn found them all, so every commit made before any of them arrived was
- * made before the first of them is handled. Only the turn's first such arrival renews; the
+ * Requests read from the network in one event-loop turn (`fromNetwork`) arrive at once: Node
+ * reads sockets, and emits their requests, in the turn's I/O poll phase, and the poll found them
+ * all, so every commit made before any of them arrived was made before the first of them is
+ * handled. Only the turn's first such arrival renews; the
  * others share its snapshot (SQLite) or its version read (PostgreSQL). Any other arrival (an
  * injected request) renews. Local commits still end the snapshot at once (see the drivers'
  * `releaseConnection`), so a request always reads this process's own writes.

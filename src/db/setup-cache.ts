@@ -18,11 +18,12 @@ import {
  * in every transaction that changes a setup table, still reads `version`.
  *
  * On SQLite the version is read once per read snapshot of the reader connection
- * (`snapshotReader` in db/database.ts: a new one for each request that arrives and whenever this
- * process's writer is released). On PostgreSQL, where every statement reads the latest commits,
- * it is read once per request too (see `PostgresSetup`). Either way every request sees each
- * setup change committed before it arrived, by any process, at the cost of one version read per
- * request instead of one query per setup read (three for op 2 on PostgreSQL).
+ * (`snapshotReader` in db/database.ts: a new one for the requests that arrive in an event-loop
+ * turn, and whenever this process's writer is released). On PostgreSQL, where every statement
+ * reads the latest commits, it is read once per turn's arrivals too (see `PostgresSetup` and
+ * `renewReadSnapshot`). Either way every request sees each setup change committed before it
+ * arrived, by any process, at the cost of at most one version read per request instead of one
+ * query per setup read (three for op 2 on PostgreSQL).
  */
 export interface SetupCache {
   version: number;
@@ -44,8 +45,9 @@ export const readSetupVersion = (connection: StatementCache): number =>
 
 /**
  * PostgreSQL's side of the cache. There is no read snapshot to hang the check on, so an epoch
- * moves instead: when a request arrives, and when this process's own database work ends (a
- * transaction or a write outside one: `setupMayHaveChanged`). A setup read needs a version read
+ * moves instead: when requests arrive (once per event-loop turn, see `renewReadSnapshot`), and
+ * when this process's own database work may have changed setup data (a transaction, or a write
+ * outside one naming a setup table: `setupMayHaveChanged`). A setup read needs a version read
  * begun in the epoch it found or a later one; the setup reads of one epoch share one version
  * read.
  */
