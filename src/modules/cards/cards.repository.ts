@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
+import { sql, type QueryCreator } from 'kysely';
 import { postgresOf, type Executor } from '../../db/database.js';
 import { prepared } from '../../db/prepared.js';
-import type { CardRow } from '../../db/schema.js';
+import type { CardRow, Database } from '../../db/schema.js';
 import { nowIso } from '../../lib/time.js';
 import type { CardWithRefs } from './cards.mapper.js';
 
@@ -21,7 +21,14 @@ const liveCardsByPhone = prepared((db, p: { chainId: number; phone: string }) =>
   liveCards(db).where('c.chain_id', '=', p.chainId).where('c.phone', '=', p.phone).orderBy('c.id'),
 );
 
-const applyDelta = prepared((db, p: { chainId: number; cardId: number; delta: number }) =>
+/**
+ * The balance change, guarded in its own statement: a card not live in the chain, or a
+ * withdrawal that would take the balance below zero, matches no row.
+ */
+const guardedBalanceUpdate = (
+  db: QueryCreator<Database>,
+  p: { chainId: number; cardId: number; delta: number },
+) =>
   db
     .updateTable('cards')
     .set({ balance_minor: sql<number>`balance_minor + ${p.delta}` })
@@ -29,7 +36,10 @@ const applyDelta = prepared((db, p: { chainId: number; cardId: number; delta: nu
     .where('chain_id', '=', p.chainId)
     .where('removed_at', 'is', null)
     .where(sql<boolean>`balance_minor + ${p.delta} >= 0`)
-    .returningAll(),
+    .returningAll();
+
+const applyDelta = prepared((db, p: { chainId: number; cardId: number; delta: number }) =>
+  guardedBalanceUpdate(db, p),
 );
 
 /** A manual ledger row as the service hands it over (the time is added here). */
@@ -70,14 +80,7 @@ const insertTransaction = prepared((db, p: NewLedgerRow & { created_at: string }
 const applyManualTransaction = prepared((db, p: NewLedgerRow & { created_at: string }) =>
   db
     .with('card', (qb) =>
-      qb
-        .updateTable('cards')
-        .set({ balance_minor: sql<number>`balance_minor + ${p.amount_minor}` })
-        .where('id', '=', p.card_id)
-        .where('chain_id', '=', p.chain_id)
-        .where('removed_at', 'is', null)
-        .where(sql<boolean>`balance_minor + ${p.amount_minor} >= 0`)
-        .returningAll(),
+      guardedBalanceUpdate(qb, { chainId: p.chain_id, cardId: p.card_id, delta: p.amount_minor }),
     )
     .with('ledger', (qb) =>
       qb

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { list, single } from '../../http/envelope.js';
 import type { WriteOptions } from '../../http/write.js';
 import {
@@ -17,6 +18,7 @@ import {
   LoyaltyCardSchema,
   ManualTransactionBody,
 } from './cards.schemas.js';
+import type { CardsService, TransactionPlace } from './cards.service.js';
 
 const TAG = 'Loyalty Cards';
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ErrorEnvelope]));
@@ -32,6 +34,24 @@ const Phone = Type.String({
 /** SPEC §3, operations 1–10. Handlers are thin: one service call each. */
 export const cardsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   const { cards, auth, writes } = services;
+
+  /** Ops 9 and 10: one manual transaction, at a location or at chain level. */
+  const manualTransaction = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    place: TransactionPlace,
+    cardId: number,
+    input: Parameters<CardsService['manualTransaction']>[4],
+  ) =>
+    writes.run(
+      request,
+      reply,
+      async (executor) => ({
+        status: 200,
+        body: single(await cards.manualTransaction(executor, request.auth, place, cardId, input), {}),
+      }),
+      MANUAL_TRANSACTION,
+    );
 
   app.get(
     '/loyalty/client_cards/:client_id',
@@ -203,24 +223,8 @@ export const cardsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     },
     (request, reply) => {
       const location = request.scope.location!;
-      return writes.run(
-        request,
-        reply,
-        async (trx) => ({
-          status: 200,
-          body: single(
-            await cards.manualTransaction(
-              trx,
-              request.auth,
-              { chainId: location.chain_id, locationId: location.id },
-              request.params.card_id,
-              request.body ?? {},
-            ),
-            {},
-          ),
-        }),
-        MANUAL_TRANSACTION,
-      );
+      const place = { chainId: location.chain_id, locationId: location.id };
+      return manualTransaction(request, reply, place, request.params.card_id, request.body ?? {});
     },
   );
 
@@ -239,23 +243,12 @@ export const cardsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       },
     },
     (request, reply) =>
-      writes.run(
+      manualTransaction(
         request,
         reply,
-        async (trx) => ({
-          status: 200,
-          body: single(
-            await cards.manualTransaction(
-              trx,
-              request.auth,
-              { chainId: request.scope.chain!.id, locationId: null },
-              request.params.card_id,
-              request.body ?? {},
-            ),
-            {},
-          ),
-        }),
-        MANUAL_TRANSACTION,
+        { chainId: request.scope.chain!.id, locationId: null },
+        request.params.card_id,
+        request.body ?? {},
       ),
   );
 };
