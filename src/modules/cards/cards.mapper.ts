@@ -6,7 +6,22 @@ import type { CardBalanceWire, CardTypeWire, LoyaltyCardWire, ProgramWire } from
 
 /** The one place rows become wire objects for the card operations. */
 
-export interface CardWithRefs extends CardRow {
+/** The card columns the answers show (a card read selects these and no others). */
+export const CARD_FIGURE_COLUMNS = [
+  'id',
+  'chain_id',
+  'card_type_id',
+  'number',
+  'balance_minor',
+  'points',
+  'paid_minor',
+  'sold_minor',
+  'visits_count',
+] as const satisfies readonly (keyof CardRow)[];
+
+export type CardFigures = Pick<CardRow, (typeof CARD_FIGURE_COLUMNS)[number]>;
+
+export interface CardWithRefs extends CardFigures {
   type_title: string;
   chain_title: string;
 }
@@ -47,7 +62,7 @@ function programWire({ program, rules }: ProgramWithRules): ProgramWire {
 }
 
 /** The figures both card shapes share (the full LoyaltyCard and the manual-transaction answer). */
-function cardFigures(card: CardRow) {
+function cardFigures(card: CardFigures) {
   return {
     id: card.id,
     balance: toMajor(card.balance_minor),
@@ -93,7 +108,7 @@ export function toCardTypeWire(type: {
  * amounts the second.
  */
 export function maxDiscounts(
-  card: CardRow,
+  card: CardFigures,
   programs: readonly ProgramWithRules[],
 ): { percent: number; amount: number } {
   let percent = 0;
@@ -122,7 +137,7 @@ export function maxDiscounts(
   return { percent, amount };
 }
 
-export function toBalanceWire(card: CardRow, programs: readonly ProgramWithRules[]): CardBalanceWire {
+export function toBalanceWire(card: CardFigures, programs: readonly ProgramWithRules[]): CardBalanceWire {
   const { percent, amount } = maxDiscounts(card, programs);
   return Object.assign(cardFigures(card), { max_discount_percent: percent, max_discount_amount: amount });
 }

@@ -1,17 +1,20 @@
 import { sql, type QueryCreator } from 'kysely';
 import { postgresOf, type Executor } from '../../db/database.js';
 import { prepared } from '../../db/prepared.js';
-import type { CardRow, Database } from '../../db/schema.js';
+import type { Database } from '../../db/schema.js';
 import { nowIso } from '../../lib/time.js';
-import type { CardWithRefs } from './cards.mapper.js';
+import { CARD_FIGURE_COLUMNS, type CardFigures, type CardWithRefs } from './cards.mapper.js';
 
-/** Live cards with the titles of their type and chain. */
+/**
+ * Live cards with the titles of their type and chain: the columns the answers show, no others
+ * (every column read is a value built per row, on the busiest read).
+ */
 const liveCards = (db: Executor) =>
   db
     .selectFrom('cards as c')
     .innerJoin('card_types as t', 't.id', 'c.card_type_id')
     .innerJoin('chains as ch', 'ch.id', 'c.chain_id')
-    .selectAll('c')
+    .select(CARD_FIGURE_COLUMNS.map((column) => `c.${column}` as const))
     .select(['t.title as type_title', 'ch.title as chain_title'])
     .where('c.removed_at', 'is', null);
 
@@ -36,7 +39,7 @@ const guardedBalanceUpdate = (
     .where('chain_id', '=', p.chainId)
     .where('removed_at', 'is', null)
     .where(sql<boolean>`balance_minor + ${p.delta} >= 0`)
-    .returningAll();
+    .returning(CARD_FIGURE_COLUMNS);
 
 const applyDelta = prepared((db, p: { chainId: number; cardId: number; delta: number }) =>
   guardedBalanceUpdate(db, p),
@@ -113,7 +116,7 @@ const applyManualTransaction = prepared((db, p: NewLedgerRow & { created_at: str
         ),
     )
     .selectFrom('card')
-    .selectAll(),
+    .select(CARD_FIGURE_COLUMNS),
 );
 
 /** SQL for cards, card types and the manual-transaction ledger. No business rules here. */
@@ -260,7 +263,7 @@ export class CardsRepository {
    * balance change is guarded in its own statement (a withdrawal that would go below zero
    * matches no row): no read-then-write, so concurrent writers cannot lose an update.
    */
-  async applyManualTransaction(row: NewLedgerRow): Promise<CardRow | undefined> {
+  async applyManualTransaction(row: NewLedgerRow): Promise<CardFigures | undefined> {
     const values = Object.assign({ created_at: nowIso() }, row);
     if (postgresOf(this.db)) return (await applyManualTransaction(this.db, values))[0];
     if (!this.db.isTransaction) {
