@@ -25,7 +25,9 @@ const programs = JSON.parse(readFileSync(bodyFile, 'utf8')).data[0]?.programs ??
 const database = new SQLite(url.slice('file:'.length));
 database.pragma('busy_timeout = 5000');
 const cards = database.prepare(
-  'select "c".*, "t"."title" as "type_title", "ch"."title" as "chain_title" from "cards" as "c" ' +
+  'select "c"."id", "c"."chain_id", "c"."card_type_id", "c"."number", "c"."balance_minor", ' +
+    '"c"."points", "c"."paid_minor", "c"."sold_minor", "c"."visits_count", ' +
+    '"t"."title" as "type_title", "ch"."title" as "chain_title" from "cards" as "c" ' +
     'inner join "card_types" as "t" on "t"."id" = "c"."card_type_id" ' +
     'inner join "chains" as "ch" on "ch"."id" = "c"."chain_id" ' +
     'where "c"."removed_at" is null and "c"."chain_id" = ? and "c"."phone" = ? order by "c"."id"',
