@@ -17,6 +17,16 @@ export interface ResultRow {
   errors: number;
 }
 
+/** R's ratio measured in alternating slices of the baseline and R (`--pairs`). */
+export interface PairedRatio {
+  db: 'sqlite' | 'postgres';
+  seconds: number;
+  pairs: { baselineRps: number; rps: number; ratio: number }[];
+  median: number;
+  /** R's requests over the baseline's, all pairs together. */
+  total: number;
+}
+
 export interface TargetCheck {
   target: string;
   actual: string;
@@ -67,4 +77,13 @@ export function formatTable(rows: ResultRow[]): string {
 
 export function formatTargets(checks: TargetCheck[]): string {
   return checks.map((c) => `${c.ok ? 'PASS' : 'FAIL'}  ${c.target}: ${c.actual}`).join('\n');
+}
+
+export function formatPairs(p: PairedRatio): string {
+  const ratios = p.pairs.map((pair) => pair.ratio);
+  return (
+    `R ÷ baseline in ${p.pairs.length} alternating pairs of ${p.seconds} s slices (${p.db}): ` +
+    `median ${p.median.toFixed(2)}×, ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}× ` +
+    `per pair, ${p.total.toFixed(2)}× over all of them`
+  );
 }

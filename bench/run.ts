@@ -9,6 +9,9 @@
  *   --only R,W,H       scenarios to run (the baseline always runs unless --no-baseline)
  *   --no-baseline      skip the baseline (ratios are then omitted)
  *   --baseline-slice S the baseline is measured S seconds right before and S right after each scenario
+ *   --pairs N          on SQLite, after R, also alternate N slices of the baseline and of R (see
+ *                      measurePairs): R's ratio per pair, their median and the ratio of the totals
+ *   --pair-seconds S   the length of each of those slices (default 3)
  *   --profile          run the server with --cpu-prof and summarise the profile of each dialect
  *   --floor            on SQLite, also measure R's floors (bench/floor.mjs): node:http, then
  *                      Fastify, running R's query without the API around it
@@ -28,7 +31,14 @@ import { generateDataset, type BenchDataset } from './dataset.js';
 import { load, type LoadResult, type NextRequest } from './load.js';
 import { ChildServer, freePort } from './processes.js';
 import { summarizeProfile } from './profile-summary.js';
-import { formatTable, formatTargets, type ResultRow, type TargetCheck } from './report.js';
+import {
+  formatPairs,
+  formatTable,
+  formatTargets,
+  type PairedRatio,
+  type ResultRow,
+  type TargetCheck,
+} from './report.js';
 
 type Dialect = 'sqlite' | 'postgres';
 type Scenario = 'R' | 'W' | 'H';
@@ -45,6 +55,8 @@ interface Settings {
   durationSeconds: number;
   warmupSeconds: number;
   baselineSliceSeconds: number;
+  pairs: number;
+  pairSeconds: number;
   clients: number;
   locations: number;
   connections: number;
@@ -79,6 +91,8 @@ function parseArgs(argv: string[]): Settings {
     durationSeconds: number('--duration', quick ? 2 : 15),
     warmupSeconds: number('--warmup', quick ? 1 : 5),
     baselineSliceSeconds: number('--baseline-slice', quick ? 1 : 5),
+    pairs: value('--pairs') === undefined ? 0 : number('--pairs', 0),
+    pairSeconds: number('--pair-seconds', 3),
     clients: number('--clients', quick ? 1000 : 100_000),
     locations: 10,
     connections: number('--connections', 32),
@@ -240,15 +254,10 @@ class Baseline {
     return baseline;
   }
 
-  async slice(): Promise<Measured> {
-    const measured = await timed(
-      this.server,
-      'baseline',
-      this.data,
-      this.settings,
-      this.settings.baselineSliceSeconds,
-    );
-    this.slices.push(measured);
+  /** A slice around a scenario (it counts in the baseline's row), or one of a pair (it does not). */
+  async slice(seconds = this.settings.baselineSliceSeconds, around = true): Promise<Measured> {
+    const measured = await timed(this.server, 'baseline', this.data, this.settings, seconds);
+    if (around) this.slices.push(measured);
     return measured;
   }
 
@@ -325,6 +334,35 @@ async function measureScenario(
   };
 }
 
+/**
+ * The baseline and R alternate in short slices, each pair within a few seconds, so that a phase
+ * of the machine weighs on both sides of most pairs (one 15 s scenario between two 5 s baseline
+ * slices cannot tell a slow minute of the load generator from a fast server).
+ */
+async function measurePairs(
+  server: ChildServer,
+  kind: Dialect,
+  data: BenchDataset,
+  settings: Settings,
+  baseline: Baseline,
+): Promise<PairedRatio> {
+  log(`[${kind}] R: ${settings.pairs} pairs of ${settings.pairSeconds} s slices, baseline then R…`);
+  const pairs: PairedRatio['pairs'] = [];
+  let baselineRequests = 0;
+  let requests = 0;
+  for (let i = 0; i < settings.pairs; i++) {
+    const base = (await baseline.slice(settings.pairSeconds, false)).result;
+    const r = (await timed(server, 'R', data, settings, settings.pairSeconds)).result;
+    pairs.push({ baselineRps: base.rps, rps: r.rps, ratio: r.rps / base.rps });
+    baselineRequests += base.requests;
+    requests += r.requests;
+  }
+  const sorted = pairs.map((p) => p.ratio).sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  return { db: kind, seconds: settings.pairSeconds, pairs, median, total: requests / baselineRequests };
+}
+
 /** SPEC §3: a card's balance equals the sum of its ledger rows — still true after the load? */
 async function ledgerMismatches(kind: Dialect, url: string): Promise<number> {
   const query = `select count(*) as n from cards c where c.balance_minor <> (select coalesce(sum(t.amount_minor), 0) from transactions t where t.card_id = c.id)`;
@@ -352,6 +390,7 @@ interface DialectRun {
   ledgerMismatches: number;
   rBody: string;
   profile: string | null;
+  paired: PairedRatio | null;
 }
 
 async function runDialect(
@@ -387,6 +426,7 @@ async function runDialect(
   const rows: ResultRow[] = [];
   let rBody = '';
   let peakRssMb: number | null = null;
+  let paired: PairedRatio | null = null;
   try {
     // One real R answer: the baseline serves exactly these bytes.
     const card = data.cards[0]!;
@@ -408,6 +448,8 @@ async function runDialect(
     for (const scenario of settings.scenarios) {
       rows.push(await measureScenario(server, kind, scenario, data, settings, baseline.current));
     }
+    if (settings.pairs > 0 && kind === 'sqlite' && baseline.current && settings.scenarios.includes('R'))
+      paired = await measurePairs(server, kind, data, settings, baseline.current);
     const hwm = server.highWaterMark();
     peakRssMb = hwm === null ? null : hwm / 2 ** 20;
   } catch (error) {
@@ -422,7 +464,7 @@ async function runDialect(
   log(
     `[${kind}] ledger check: ${mismatches === 0 ? 'every balance equals the sum of its rows' : `${mismatches} cards differ`}`,
   );
-  return { rows, peakRssMb, datasetSeconds, ledgerMismatches: mismatches, rBody, profile };
+  return { rows, peakRssMb, datasetSeconds, ledgerMismatches: mismatches, rBody, profile, paired };
 }
 
 /**
@@ -514,7 +556,8 @@ async function main(): Promise<void> {
   };
 
   const peaks: Record<string, number | null> = {};
-  const runs: Record<string, Omit<DialectRun, 'rows' | 'rBody'>> = {};
+  const runs: Record<string, Omit<DialectRun, 'rows' | 'rBody' | 'paired'>> = {};
+  const paired: PairedRatio[] = [];
   const profiles: string[] = [];
   const notes: string[] = [];
   let sqliteBody: string | null = null;
@@ -547,6 +590,7 @@ async function main(): Promise<void> {
           profile: run.profile,
         };
         if (run.profile) profiles.push(run.profile);
+        if (run.paired) paired.push(run.paired);
         if (kind === 'sqlite') sqliteBody = run.rBody;
         else if (sqliteBody !== null && sqliteBody !== run.rBody)
           notes.push('R answers differ between SQLite and PostgreSQL');
@@ -572,6 +616,7 @@ async function main(): Promise<void> {
 
   const table = formatTable(rows);
   process.stdout.write(`\n${table}\n\n${formatTargets(targets)}\n`);
+  for (const p of paired) process.stdout.write(`${formatPairs(p)}\n`);
   for (const note of notes) process.stdout.write(`note: ${note}\n`);
 
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -594,6 +639,7 @@ async function main(): Promise<void> {
         baselineSlices:
           baseline.current?.slices.map((m) => ({ ...m.result, cpuUsPerRequest: m.cpuUsPerRequest })) ?? [],
         targets,
+        paired,
         dialects: runs,
         notes,
         table,

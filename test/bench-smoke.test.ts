@@ -28,16 +28,20 @@ function run(
   });
 }
 
-describe('npm run bench -- --quick --floor', () => {
+describe('npm run bench -- --quick --floor --pairs 2', () => {
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-  it("measures the baseline, R, W, H and R's floors on SQLite, prints the table and writes the JSON", async () => {
+  it("measures the baseline, R, W, H, R's floors and R's paired ratio on SQLite, prints the table and writes the JSON", async () => {
     const { code, stdout, stderr } = await run('npm', [
       'run',
       'bench',
       '--',
       '--quick',
       '--floor',
+      '--pairs',
+      '2',
+      '--pair-seconds',
+      '1',
       '--out',
       out,
     ]);
@@ -49,6 +53,10 @@ describe('npm run bench -- --quick --floor', () => {
     for (const scenario of ['R', 'W', 'H', 'R floor: node', 'R floor: Fastify']) {
       expect(lines.some((l) => new RegExp(`^\\| sqlite\\s+\\| ${scenario} \\(`).test(l))).toBe(true);
     }
+
+    expect(
+      lines.some((l) => /^R ÷ baseline in 2 alternating pairs of 1 s slices \(sqlite\): median /.test(l)),
+    ).toBe(true);
 
     const files = readdirSync(out).filter((f) => /^bench-quick-.*\.json$/.test(f));
     expect(files).toHaveLength(1);
@@ -66,6 +74,13 @@ describe('npm run bench -- --quick --floor', () => {
       expect(row.requests).toBeGreaterThan(0);
       expect(row.non2xx).toBe(0);
       expect(row.errors).toBe(0);
+    }
+    expect(result.paired).toHaveLength(1);
+    expect(result.paired[0].pairs).toHaveLength(2);
+    for (const pair of result.paired[0].pairs) {
+      expect(pair.baselineRps).toBeGreaterThan(0);
+      expect(pair.rps).toBeGreaterThan(0);
+      expect(pair.ratio).toBeCloseTo(pair.rps / pair.baselineRps, 6);
     }
     expect(result.dialects.sqlite.ledgerMismatches).toBe(0);
     expect(result.table).toContain('| sqlite');
