@@ -9,7 +9,7 @@
  *   --only R,W,H       scenarios to run (the baseline always runs unless --no-baseline)
  *   --no-baseline      skip the baseline (ratios are then omitted)
  *   --baseline-slice S the baseline is measured S seconds right before and S right after each scenario
- *   --pairs N          on SQLite, after R, also alternate N slices of the baseline and of R (see
+ *   --pairs N          on SQLite, right after R, also alternate N slices of the baseline and of R (see
  *                      measurePairs): R's ratio per pair, their median and the ratio of the totals
  *   --pair-seconds S   the length of each of those slices (default 3)
  *   --profile          run the server with --cpu-prof and summarise the profile of each dialect
@@ -447,9 +447,10 @@ async function runDialect(
     }
     for (const scenario of settings.scenarios) {
       rows.push(await measureScenario(server, kind, scenario, data, settings, baseline.current));
+      // Right after R, before W and H write: the same database state as R's own row.
+      if (scenario === 'R' && settings.pairs > 0 && kind === 'sqlite' && baseline.current)
+        paired = await measurePairs(server, kind, data, settings, baseline.current);
     }
-    if (settings.pairs > 0 && kind === 'sqlite' && baseline.current && settings.scenarios.includes('R'))
-      paired = await measurePairs(server, kind, data, settings, baseline.current);
     const hwm = server.highWaterMark();
     peakRssMb = hwm === null ? null : hwm / 2 ** 20;
   } catch (error) {
