@@ -156,6 +156,13 @@ function serverEntry(): { args: string[]; via: 'dist' | 'dist with type errors' 
 
 const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)]!;
 
+function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
 function scenarioRequests(scenario: Scenario | 'baseline', data: BenchDataset): () => NextRequest {
   const rPath = (card: BenchDataset['cards'][number]) =>
     `/api/v1/loyalty/cards/${card.phone}/${data.chainId}/${card.locationId}`;
@@ -263,10 +270,6 @@ class Baseline {
 
   /** The baseline row: all slices together (percentiles: the median of the slices'). */
   row(): ResultRow {
-    const median = (values: number[]) => {
-      const sorted = [...values].sort((a, b) => a - b);
-      return sorted[Math.floor(sorted.length / 2)] ?? 0;
-    };
     const requests = this.slices.reduce((n, s) => n + s.result.requests, 0);
     const seconds = this.slices.reduce((n, s) => n + s.result.seconds, 0);
     const cpu = this.slices.reduce((n, s) => n + (s.cpuUsPerRequest ?? 0) * s.result.requests, 0);
@@ -357,10 +360,13 @@ async function measurePairs(
     baselineRequests += base.requests;
     requests += r.requests;
   }
-  const sorted = pairs.map((p) => p.ratio).sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-  return { db: kind, seconds: settings.pairSeconds, pairs, median, total: requests / baselineRequests };
+  return {
+    db: kind,
+    seconds: settings.pairSeconds,
+    pairs,
+    median: median(pairs.map((p) => p.ratio)),
+    total: requests / baselineRequests,
+  };
 }
 
 /** SPEC §3: a card's balance equals the sum of its ledger rows — still true after the load? */
