@@ -128,10 +128,10 @@ function endSnapshot({ reader }: SqliteConnections): void {
  * Requests read from the network in one event-loop turn (`fromNetwork`) arrive at once: Node
  * reads sockets, and emits their requests, in the turn's I/O poll phase, and the poll found them
  * all, so every commit made before any of them arrived was made before the first of them is
- * handled. Only the turn's first such arrival renews; the
- * others share its snapshot (SQLite) or its version read (PostgreSQL). Any other arrival (an
- * injected request) renews. Local commits still end the snapshot at once (see the drivers'
- * `releaseConnection`), so a request always reads this process's own writes.
+ * handled. Only the turn's first such arrival renews; the others share its snapshot (SQLite) or
+ * its version read (PostgreSQL). Any other arrival (an injected request) renews. Local commits
+ * still end the snapshot at once (see the drivers' `releaseConnection`), so a request always
+ * reads this process's own writes.
  */
 export function renewReadSnapshot(executor: Executor, fromNetwork = false): void {
   const sqlite = sqliteConnectionsOf(executor);
