@@ -17,9 +17,10 @@ export interface ResultRow {
   errors: number;
 }
 
-/** R's ratio measured in alternating slices of the baseline and R (`--pairs`). */
+/** R's ratio (or a floor's) measured in alternating slices of the baseline and it (`--pairs`). */
 export interface PairedRatio {
   db: 'sqlite' | 'postgres';
+  scenario: 'R' | 'R floor: node' | 'R floor: Fastify';
   seconds: number;
   pairs: { baselineRps: number; rps: number; ratio: number }[];
   median: number;
@@ -82,7 +83,7 @@ export function formatTargets(checks: TargetCheck[]): string {
 export function formatPairs(p: PairedRatio): string {
   const ratios = p.pairs.map((pair) => pair.ratio);
   return (
-    `R ÷ baseline in ${p.pairs.length} alternating pairs of ${p.seconds} s slices (${p.db}): ` +
+    `${p.scenario} ÷ baseline in ${p.pairs.length} alternating pairs of ${p.seconds} s slices (${p.db}): ` +
     `median ${p.median.toFixed(2)}×, ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}× ` +
     `per pair, ${p.total.toFixed(2)}× over all of them`
   );

@@ -31,7 +31,7 @@ function run(
 describe('npm run bench -- --quick --floor --pairs 2', () => {
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-  it("measures the baseline, R, W, H, R's floors and R's paired ratio on SQLite, prints the table and writes the JSON", async () => {
+  it("measures the baseline, R, W, H, R's floors and their paired ratios on SQLite, prints the table and writes the JSON", async () => {
     const { code, stdout, stderr } = await run('npm', [
       'run',
       'bench',
@@ -54,8 +54,14 @@ describe('npm run bench -- --quick --floor --pairs 2', () => {
       expect(lines.some((l) => new RegExp(`^\\| sqlite\\s+\\| ${scenario} \\(`).test(l))).toBe(true);
     }
 
+    for (const scenario of ['R', 'R floor: node', 'R floor: Fastify']) {
+      const pairs = new RegExp(
+        `^${scenario} ÷ baseline in 2 alternating pairs of 1 s slices \\(sqlite\\): median `,
+      );
+      expect(lines.some((l) => pairs.test(l))).toBe(true);
+    }
     expect(
-      lines.some((l) => /^R ÷ baseline in 2 alternating pairs of 1 s slices \(sqlite\): median /.test(l)),
+      lines.some((l) => /^(PASS|FAIL) {2}R ≥ 0\.5× baseline, median of 2 pairs \(SQLite\): /.test(l)),
     ).toBe(true);
 
     const files = readdirSync(out).filter((f) => /^bench-quick-.*\.json$/.test(f));
@@ -75,12 +81,18 @@ describe('npm run bench -- --quick --floor --pairs 2', () => {
       expect(row.non2xx).toBe(0);
       expect(row.errors).toBe(0);
     }
-    expect(result.paired).toHaveLength(1);
-    expect(result.paired[0].pairs).toHaveLength(2);
-    for (const pair of result.paired[0].pairs) {
-      expect(pair.baselineRps).toBeGreaterThan(0);
-      expect(pair.rps).toBeGreaterThan(0);
-      expect(pair.ratio).toBeCloseTo(pair.rps / pair.baselineRps, 6);
+    expect(result.paired.map((p: { scenario: string }) => p.scenario)).toEqual([
+      'R',
+      'R floor: node',
+      'R floor: Fastify',
+    ]);
+    for (const paired of result.paired) {
+      expect(paired.pairs).toHaveLength(2);
+      for (const pair of paired.pairs) {
+        expect(pair.baselineRps).toBeGreaterThan(0);
+        expect(pair.rps).toBeGreaterThan(0);
+        expect(pair.ratio).toBeCloseTo(pair.rps / pair.baselineRps, 6);
+      }
     }
     expect(result.dialects.sqlite.ledgerMismatches).toBe(0);
     expect(result.table).toContain('| sqlite');
