@@ -107,11 +107,13 @@ export class WriteRunner {
       held = { partnerId, key, lease: claim.lease };
     }
 
-    const transaction =
-      options.transaction !== false && !(options.atomic && !held && !groupsCommits(this.db));
+    // An atomic effect runs on its own unless a key's answer must commit with it, or the group
+    // commit (SQLite file) is the cheaper way to commit it.
+    const alone =
+      options.transaction === false || (options.atomic === true && !held && !groupsCommits(this.db));
     for (let attempt = 1; ; attempt++) {
       try {
-        const answer = !transaction
+        const answer = alone
           ? await this.complete(this.db, effect, held)
           : await writeTransaction(this.db, (trx) => this.complete(trx, effect, held));
         reply.code(answer.status);
