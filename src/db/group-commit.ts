@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import { sqliteConnectionsOf, type Db, type SqliteConnections } from './database.js';
+import { sqliteConnectionsOf, type Db, type SqliteConnections } from './connections.js';
 import type { Database } from './schema.js';
 
 type Work = (trx: Transaction<Database>) => Promise<unknown>;
@@ -111,9 +111,12 @@ function settle(pending: Pending, outcome: Outcome): void {
 
 const groups = new WeakMap<SqliteConnections, GroupCommit>();
 
-/** Whether `writeTransaction` groups the writes of a turn on this database: a SQLite file. */
+/**
+ * Whether `writeTransaction` groups the writes of a turn on this database: a SQLite file (with
+ * its reader connection), unless `group-commit` is switched off (DB_FAST_PATHS_OFF).
+ */
 export function groupsCommits(db: Db): boolean {
-  return Boolean(sqliteConnectionsOf(db)?.reader);
+  return Boolean(sqliteConnectionsOf(db)?.groupCommit);
 }
 
 /**
@@ -123,7 +126,7 @@ export function groupsCommits(db: Db): boolean {
  */
 export function writeTransaction<T>(db: Db, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
   const sqlite = sqliteConnectionsOf(db);
-  if (!sqlite?.reader) return db.transaction().execute(work);
+  if (!sqlite?.groupCommit) return db.transaction().execute(work);
   let group = groups.get(sqlite);
   if (!group) groups.set(sqlite, (group = new GroupCommit(db, sqlite)));
   return group.submit(work);
