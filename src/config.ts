@@ -27,7 +27,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  */
 export const FAST_PATHS = [
   'setup-cache',
-  'reader',
+  'read-snapshots',
   'arrival-sharing',
   'group-commit',
   'query-templates',

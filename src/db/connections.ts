@@ -38,10 +38,15 @@ export interface SqliteConnections extends HandleState {
   /**
    * A second, query-only connection for reads outside a transaction (use `snapshotReader`). It
    * sees committed data only (WAL), never another request's open transaction on the writer,
-   * and never waits for it. Null for `:memory:`, where a second connection would open another,
-   * empty database, and when `reader` is switched off.
+   * and never waits for it (a transaction of this process holds the writer while it may read
+   * outside). Null for `:memory:`, where a second connection would open another, empty database.
    */
   reader: StatementCache | null;
+  /**
+   * Reads on the reader share one read snapshot until it ends (db/sqlite/read-snapshot.ts), else
+   * (`read-snapshots` switched off) each statement reads in a snapshot of its own.
+   */
+  shareSnapshots: boolean;
   /** `writeTransaction` groups the writes of a turn (db/group-commit.ts): needs the reader. */
   groupCommit: boolean;
 }

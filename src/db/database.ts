@@ -78,7 +78,7 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
   }
   const file = sqlitePath(url);
   const database = openSqlite(file);
-  const reader = file === ':memory:' || off.has('reader') ? null : openSqlite(file, { readOnly: true });
+  const reader = file === ':memory:' ? null : openSqlite(file, { readOnly: true });
   const Statements = off.has('statement-cache') ? UncachedStatements : StatementCache;
   const db = new Kysely<Database>({
     dialect: new ImmediateSqliteDialect(
@@ -87,6 +87,7 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
         reader: reader && new Statements(reader),
         // Group commit needs reads outside its transaction not to wait for the writer it holds.
         groupCommit: reader !== null && !off.has('group-commit'),
+        shareSnapshots: !off.has('read-snapshots'),
         ...state,
       },
       !off.has('writer-queue'),

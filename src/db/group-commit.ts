@@ -6,7 +6,7 @@ import type { Database } from './schema.js';
  * Write transactions (`writeTransaction`): on a SQLite file, the writes of one event-loop turn
  * share one database transaction (`GroupCommit` below); elsewhere each has its own. The rule it
  * relies on: a write is answered only once the shared COMMIT succeeded, and runs exactly as if
- * it had been committed alone, in arrival order. Switched off by `group-commit` (or `reader`) in
+ * it had been committed alone, in arrival order. Switched off by `group-commit` in
  * DB_FAST_PATHS_OFF.
  */
 

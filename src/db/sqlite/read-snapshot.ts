@@ -15,18 +15,25 @@ import type { StatementCache } from './statement-cache.js';
  *   own writes at once;
  * - at the end of the event-loop turn, when nothing else ended it.
  * So every request reads every commit made before it arrived, by any process. Switched off by
- * `reader` in DB_FAST_PATHS_OFF: there is no reader connection, and reads go through Kysely to
- * the writer, as on `:memory:`.
+ * `read-snapshots` in DB_FAST_PATHS_OFF: each statement on the reader then reads in a snapshot
+ * of its own (SQLite's implicit transaction), and every setup read verifies the version first.
+ * The reader connection itself stays: reads outside a transaction must never wait for the
+ * writer, which a transaction of this process may hold while it reads outside.
  */
 
 /**
- * The reader, inside its current read snapshot (begun here when there is none); null when there
- * is no reader connection. Each new snapshot moves the setup data's freshness signal
- * (db/freshness.ts): the next setup read verifies the version in it.
+ * The reader, inside its current read snapshot (begun here when there is none; with
+ * `read-snapshots` off, in none); null when there is no reader connection. Each new snapshot
+ * moves the setup data's freshness signal (db/freshness.ts): the next setup read verifies the
+ * version in it.
  */
 export function snapshotReader(sqlite: SqliteConnections): StatementCache | null {
   const { reader } = sqlite;
   if (reader && !reader.database.inTransaction) {
+    if (!sqlite.shareSnapshots) {
+      if (sqlite.setup) setupMayHaveChanged(sqlite.setup);
+      return reader;
+    }
     reader.prepare('begin').run();
     if (sqlite.setup) setupMayHaveChanged(sqlite.setup);
     // One pending end per turn, whatever the number of snapshots the turn began: a pending
