@@ -10,6 +10,8 @@ export interface Config {
   bodyLimit: number;
   /** Demo mode allows the fixed demo tokens of SPEC §5 to exist. */
   demo: boolean;
+  /** Database fast paths switched off, to debug (DB_FAST_PATHS_OFF); none by default. */
+  fastPathsOff: FastPath[];
 }
 
 export class ConfigError extends Error {
@@ -17,6 +19,24 @@ export class ConfigError extends Error {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * The database's fast paths that DB_FAST_PATHS_OFF can switch off (the README's "Performance
+ * mechanisms" says what each does and relies on). Each only costs speed when off: every answer
+ * stays the same.
+ */
+export const FAST_PATHS = [
+  'setup-cache',
+  'read-snapshots',
+  'arrival-sharing',
+  'group-commit',
+  'query-templates',
+  'named-statements',
+  'statement-cache',
+  'writer-queue',
+  'background-checkpoints',
+] as const;
+export type FastPath = (typeof FAST_PATHS)[number];
 
 export const DEFAULT_DATABASE_URL = 'file:./data/loyalty.sqlite';
 
@@ -43,6 +63,23 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return value;
 }
 
+/** DB_FAST_PATHS_OFF: `all`, or a comma-separated list of FAST_PATHS; empty for none. */
+function fastPathsOff(env: NodeJS.ProcessEnv): FastPath[] {
+  const names = (env.DB_FAST_PATHS_OFF ?? '')
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== '');
+  if (names.length === 1 && names[0] === 'all') return [...FAST_PATHS];
+  for (const name of names) {
+    if (!(FAST_PATHS as readonly string[]).includes(name)) {
+      throw new ConfigError(
+        `DB_FAST_PATHS_OFF: unknown fast path "${name}" (use all, or a comma-separated list of: ${FAST_PATHS.join(', ')})`,
+      );
+    }
+  }
+  return FAST_PATHS.filter((name) => names.includes(name));
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const databaseUrl = env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL;
   const logLevel = (env.LOG_LEVEL?.trim() || 'info').toLowerCase();
@@ -59,5 +96,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: logLevel as Config['logLevel'],
     bodyLimit: integer(env, 'BODY_LIMIT', 65536, 1024, 10 * 1024 * 1024),
     demo: env.DEMO === '1' || env.DEMO === 'true',
+    fastPathsOff: fastPathsOff(env),
   };
 }

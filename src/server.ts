@@ -15,11 +15,20 @@ export async function runServer(
   config: Config,
   prepare?: (database: DatabaseHandle) => Promise<void>,
 ): Promise<{ app: FastifyInstance; address: string }> {
-  const database = createDatabase(config.databaseUrl, { backgroundCheckpoints: true });
+  const database = createDatabase(config.databaseUrl, {
+    backgroundCheckpoints: true,
+    fastPathsOff: config.fastPathsOff,
+  });
   await migrate(database.db, database.kind);
   if (prepare) await prepare(database);
   const services = createServices(database);
   const app = await buildApp({ services, config });
+  if (config.fastPathsOff.length > 0) {
+    app.log.warn(
+      { fastPathsOff: config.fastPathsOff },
+      'database fast paths switched off (DB_FAST_PATHS_OFF)',
+    );
+  }
   const purge = setInterval(
     () => void services.idempotency.purgeExpired().catch(() => undefined),
     10 * 60_000,

@@ -36,7 +36,7 @@ const tick = () => {
 tick();
 `;
 
-export interface Checkpointer {
+interface Checkpointer {
   stop(): Promise<void>;
 }
 

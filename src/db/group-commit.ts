@@ -1,6 +1,14 @@
 import type { Transaction } from 'kysely';
-import { sqliteConnectionsOf, type Db, type SqliteConnections } from './database.js';
+import { sqliteConnectionsOf, type Db, type SqliteConnections } from './connections.js';
 import type { Database } from './schema.js';
+
+/**
+ * Write transactions (`writeTransaction`): on a SQLite file, the writes of one event-loop turn
+ * share one database transaction (`GroupCommit` below); elsewhere each has its own. The rule it
+ * relies on: a write is answered only once the shared COMMIT succeeded, and runs exactly as if
+ * it had been committed alone, in arrival order. Switched off by `group-commit` in
+ * DB_FAST_PATHS_OFF.
+ */
 
 type Work = (trx: Transaction<Database>) => Promise<unknown>;
 
@@ -111,9 +119,12 @@ function settle(pending: Pending, outcome: Outcome): void {
 
 const groups = new WeakMap<SqliteConnections, GroupCommit>();
 
-/** Whether `writeTransaction` groups the writes of a turn on this database: a SQLite file. */
+/**
+ * Whether `writeTransaction` groups the writes of a turn on this database: a SQLite file (with
+ * its reader connection), unless `group-commit` is switched off (DB_FAST_PATHS_OFF).
+ */
 export function groupsCommits(db: Db): boolean {
-  return Boolean(sqliteConnectionsOf(db)?.reader);
+  return Boolean(sqliteConnectionsOf(db)?.groupCommit);
 }
 
 /**
@@ -123,7 +134,7 @@ export function groupsCommits(db: Db): boolean {
  */
 export function writeTransaction<T>(db: Db, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
   const sqlite = sqliteConnectionsOf(db);
-  if (!sqlite?.reader) return db.transaction().execute(work);
+  if (!sqlite?.groupCommit) return db.transaction().execute(work);
   let group = groups.get(sqlite);
   if (!group) groups.set(sqlite, (group = new GroupCommit(db, sqlite)));
   return group.submit(work);

@@ -5,7 +5,11 @@ import { initial } from './migrations/001-initial.js';
 import { aroundCards } from './migrations/002-around-cards.js';
 import { setupVersion } from './migrations/003-setup-version.js';
 
-/** Migrations are code, not files on disk, so the compiled server and `tsx` find the same set. */
+/**
+ * Migrations are code, not files on disk, so the compiled server and `tsx` find the same set. A
+ * migration that ran never changes: a change to the schema (such as a new setup table and its
+ * triggers, db/setup-tables.ts) is a new migration.
+ */
 function provider(kind: DatabaseKind): MigrationProvider {
   return {
     getMigrations: async (): Promise<Record<string, Migration>> => ({

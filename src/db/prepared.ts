@@ -1,16 +1,33 @@
 import type { Compilable, CompiledQuery } from 'kysely';
 import type { QueryResultRow } from 'pg';
 import {
-  nameStatement,
   postgresOf,
-  snapshotReader,
   sqliteConnectionsOf,
   type Executor,
   type PostgresConnections,
   type SqliteConnections,
-} from './database.js';
-import { SETUP_TABLES } from './migrations/003-setup-version.js';
-import { keep, setupMayHaveChanged, usablePostgresSetupCache, usableSetupCache } from './setup-cache.js';
+} from './connections.js';
+import { setupMayHaveChanged } from './freshness.js';
+import { nameStatement } from './postgres/named-statements.js';
+import { keep, usablePostgresSetupCache, usableSetupCache } from './setup-cache.js';
+import { SETUP_TABLES } from './setup-tables.js';
+import { snapshotReader } from './sqlite/read-snapshot.js';
+
+/**
+ * Queries compiled once: `prepared()` builds and compiles a query's SQL on its first call (per
+ * dialect, and per length of each list parameter), and every later call only binds values. On
+ * SQLite they run synchronously on better-sqlite3 where they can (the reader's read snapshot,
+ * or the writer inside a transaction); on PostgreSQL outside a transaction, straight to the pool
+ * as named statements. A query marked `{ setup: true }` keeps its rows in the setup cache.
+ *
+ * The rules they rely on, for whoever writes one:
+ * - the builder must not branch on parameter values (it is called with placeholders): every
+ *   call with the same list lengths must build the same query;
+ * - a setup query is a SELECT that reads setup tables only (db/setup-tables.ts), since only
+ *   their changes move the version its kept rows are checked against. This one is checked when
+ *   the query is compiled: anything else is refused with an error naming the table. (Tables
+ *   named inside raw `sql` fragments are not seen: build setup queries with the query builder.)
+ */
 
 /** Stands in for a parameter (or one item of a list parameter) while a prepared query is built. */
 class Placeholder {
@@ -37,27 +54,63 @@ interface Template {
 const WRITE_NODES = new Set(['InsertQueryNode', 'UpdateQueryNode', 'DeleteQueryNode', 'MergeQueryNode']);
 const SETUP = new Set<string>(SETUP_TABLES);
 
-/** What a compiled statement does: whether it writes, and whether it names a setup table. */
-function classify(query: CompiledQuery['query']): Pick<Template, 'select' | 'writesSetup'> {
+/** The name a TableNode stands for (schema aside). */
+const nameOf = (tableNode: unknown): string =>
+  (tableNode as { table?: { identifier?: { name?: string } } } | undefined)?.table?.identifier?.name ?? '';
+
+/**
+ * What a compiled statement does: whether it writes, and whether it names a setup table. For a
+ * setup query, also checks that it is a SELECT reading setup tables only (else throws).
+ */
+function classify(query: CompiledQuery['query'], setup: boolean): Pick<Template, 'select' | 'writesSetup'> {
   let writes = false;
   let namesSetup = false;
-  const visit = (value: unknown): void => {
-    if (Array.isArray(value)) value.forEach(visit);
+  /** Every table read from (column references aside), and the names the query's WITH defines. */
+  const tables = new Set<string>();
+  const withNames = new Set<string>();
+  const visit = (value: unknown, inReference: boolean): void => {
+    if (Array.isArray(value)) value.forEach((item) => visit(item, inReference));
     else if (value && typeof value === 'object') {
-      const node = value as { kind?: string; table?: { identifier?: { name?: string } } };
+      const node = value as { kind?: string; table?: unknown };
       if (node.kind && WRITE_NODES.has(node.kind)) writes = true;
-      if (node.kind === 'TableNode' && SETUP.has(node.table?.identifier?.name ?? '')) namesSetup = true;
-      Object.values(value).forEach(visit);
+      if (node.kind === 'TableNode') {
+        const name = nameOf(node);
+        // `l.id` names its table (or alias) too: a source of the query, counted there.
+        if (!inReference) tables.add(name);
+        if (SETUP.has(name)) namesSetup = true;
+      }
+      if (node.kind === 'CommonTableExpressionNameNode') withNames.add(nameOf(node.table));
+      const reference = inReference || node.kind === 'ReferenceNode';
+      for (const child of Object.values(value)) visit(child, reference);
     }
   };
-  visit(query);
-  return { select: query.kind === 'SelectQueryNode' && !writes, writesSetup: writes && namesSetup };
+  visit(query, false);
+  const select = query.kind === 'SelectQueryNode' && !writes;
+  if (setup) {
+    if (!select) {
+      throw new Error(
+        'prepared(…, { setup: true }) is given a query that writes: a setup query must be a SELECT, ' +
+          'whose rows are kept and shared. Do not mark this query { setup: true }.',
+      );
+    }
+    for (const table of tables) {
+      if (SETUP.has(table) || withNames.has(table)) continue;
+      throw new Error(
+        `prepared(…, { setup: true }) reads table "${table}", which is not a setup table: its changes ` +
+          'do not move setup_version, so rows kept from it would be served stale. Either add it to ' +
+          'SETUP_TABLES (src/db/setup-tables.ts) together with a migration that creates its ' +
+          'setup_version triggers on both dialects, or do not mark this query { setup: true }.',
+      );
+    }
+  }
+  return { select, writesSetup: writes && namesSetup };
 }
 
-export interface PreparedOptions {
+interface PreparedOptions {
   /**
-   * The query reads setup tables only (migration 003's SETUP_TABLES): its rows are kept in
-   * memory, per parameter values, while the setup data is unchanged (db/setup-cache.ts).
+   * The query reads setup tables only (db/setup-tables.ts; checked when it is compiled): its rows
+   * are kept in memory, per parameter values, while the setup data is unchanged
+   * (db/setup-cache.ts).
    */
   setup?: boolean;
 }
@@ -101,20 +154,26 @@ export function prepared<P extends Record<string, unknown>, R>(
       slots: compiled.parameters.map((value) =>
         value instanceof Placeholder ? { param: value.name, index: value.index } : { constant: value },
       ),
-      ...classify(compiled.query),
+      ...classify(compiled.query, options.setup === true),
     };
   };
 
   // Which parameters are lists is fixed by the parameter type: found on the first call.
   let listKeys: string[] | undefined;
 
-  const templateFor = (executor: Executor, params: P): Template => {
+  /** The query's template; kept unless `query-templates` is switched off (`keepTemplate`). */
+  const templateFor = (executor: Executor, params: P, keepTemplate: boolean): Template => {
     listKeys ??= Object.keys(params).filter((key) => Array.isArray(params[key]));
     let shape = '';
     for (const key of listKeys) {
       const length = (params[key] as unknown[]).length;
       if (length > MAX_CACHED_LIST) return compile(executor, params);
       shape += `${length},`;
+    }
+    if (!keepTemplate) {
+      const template = compile(executor, params);
+      nameStatement(template.sql);
+      return template;
     }
     const dialect = executor.getExecutor().adapter.constructor;
     let byShape = templates.get(dialect);
@@ -128,18 +187,18 @@ export function prepared<P extends Record<string, unknown>, R>(
   };
 
   return async (executor, params) => {
-    const template = templateFor(executor, params);
+    const sqlite = sqliteConnectionsOf(executor);
+    const postgres = sqlite ? undefined : postgresOf(executor);
+    const template = templateFor(executor, params, (sqlite ?? postgres)?.compileOnce !== false);
     const parameters = template.slots.map((slot) => {
       if ('constant' in slot) return slot.constant;
       const value = params[slot.param];
       return slot.index === null ? value : (value as unknown[])[slot.index];
     });
-    const sqlite = sqliteConnectionsOf(executor);
     if (sqlite) {
       const rows = runOnSqlite<R>(sqlite, executor.isTransaction, template, parameters, options);
       if (rows) return rows;
     }
-    const postgres = sqlite ? undefined : postgresOf(executor);
     if (postgres && options.setup) {
       const cache = await usablePostgresSetupCache(executor, postgres);
       if (cache) {
@@ -156,9 +215,11 @@ export function prepared<P extends Record<string, unknown>, R>(
     }
     const rows = await run<R>(executor, postgres, template, parameters);
     // A write outside a transaction has committed (inside one, the transaction's end counts). One
-    // that names no setup table (migration 003's triggers move the version only for those)
-    // leaves the setup data as it was.
-    if (postgres && template.writesSetup && !executor.isTransaction) setupMayHaveChanged(postgres.setup);
+    // that names no setup table (their triggers move the version only for those) leaves the
+    // setup data as it was.
+    if (postgres && template.writesSetup && !executor.isTransaction && postgres.setup) {
+      setupMayHaveChanged(postgres.setup);
+    }
     return rows;
   };
 }

@@ -1,10 +1,10 @@
-import type { Generated, Insertable, Selectable } from 'kysely';
+import type { Generated, Selectable } from 'kysely';
 
 /**
  * Database tables. Money columns end in `_minor` (integer minor units); timestamps are ISO-8601
  * UTC text; booleans are 0/1 integers so that both dialects read the same values.
  */
-export interface ChainTable {
+interface ChainTable {
   id: Generated<number>;
   title: string;
   created_at: string;
@@ -65,19 +65,19 @@ export interface ClientTable {
   deleted_at: string | null;
 }
 
-export interface PartnerTable {
+interface PartnerTable {
   id: Generated<number>;
   name: string;
   token_hash: string;
   created_at: string;
 }
 
-export interface PartnerLocationTable {
+interface PartnerLocationTable {
   partner_id: number;
   location_id: number;
 }
 
-export interface UserTable {
+interface UserTable {
   id: Generated<number>;
   login: string;
   name: Generated<string>;
@@ -94,30 +94,30 @@ export interface UserTable {
  * A user may hold several tokens (each login issues one, as sessions); all are stored hashed
  * and all are revoked together when the password changes.
  */
-export interface UserTokenTable {
+interface UserTokenTable {
   id: Generated<number>;
   user_id: number;
   token_hash: string;
   created_at: string;
 }
 
-export interface UserLocationTable {
+interface UserLocationTable {
   user_id: number;
   location_id: number;
 }
 
-export interface UserChainTable {
+interface UserChainTable {
   user_id: number;
   chain_id: number;
 }
 
-export interface LoginFailureTable {
+interface LoginFailureTable {
   id: Generated<number>;
   login: string;
   created_at: string;
 }
 
-export interface CardTypeTable {
+interface CardTypeTable {
   id: Generated<number>;
   chain_id: number;
   title: string;
@@ -125,12 +125,12 @@ export interface CardTypeTable {
   deleted_at: string | null;
 }
 
-export interface CardTypeLocationTable {
+interface CardTypeLocationTable {
   card_type_id: number;
   location_id: number;
 }
 
-export interface CardTypeProgramTable {
+interface CardTypeProgramTable {
   card_type_id: number;
   program_id: number;
 }
@@ -157,7 +157,7 @@ export interface ProgramTable {
   deleted_at: string | null;
 }
 
-export interface ProgramRuleTable {
+interface ProgramRuleTable {
   id: Generated<number>;
   program_id: number;
   /** Threshold (visits, or an amount in minor units for sold/paid programs). */
@@ -167,13 +167,13 @@ export interface ProgramRuleTable {
   service_id: Generated<number>;
 }
 
-export interface ProgramLocationTable {
+interface ProgramLocationTable {
   program_id: number;
   location_id: number;
 }
 
 /** A service, product or product category a `custom_allowed` promotion applies to. */
-export interface ProgramItemTable {
+interface ProgramItemTable {
   program_id: number;
   item_id: number;
   /** 1 a service, 0 a product. */
@@ -182,7 +182,7 @@ export interface ProgramItemTable {
   is_category: number;
 }
 
-export interface CardTable {
+interface CardTable {
   id: Generated<number>;
   chain_id: number;
   card_type_id: number;
@@ -199,7 +199,7 @@ export interface CardTable {
   removed_at: string | null;
 }
 
-export interface TransactionTable {
+interface TransactionTable {
   id: Generated<number>;
   card_id: number;
   chain_id: number;
@@ -215,7 +215,7 @@ export interface TransactionTable {
   created_at: string;
 }
 
-export interface IdempotencyKeyTable {
+interface IdempotencyKeyTable {
   partner_id: number;
   key: string;
   fingerprint: string;
@@ -230,7 +230,7 @@ export interface IdempotencyKeyTable {
 }
 
 /** One row: moved by triggers on every change to the setup tables (migration 003). */
-export interface SetupVersionTable {
+interface SetupVersionTable {
   id: number;
   version: number;
 }
@@ -260,10 +260,8 @@ export interface Database {
 }
 
 export type CardRow = Selectable<CardTable>;
-export type NewCard = Insertable<CardTable>;
 export type ProgramRow = Selectable<ProgramTable>;
 export type RuleRow = Selectable<ProgramRuleTable>;
 export type LocationRow = Selectable<LocationTable>;
 export type ClientRow = Selectable<ClientTable>;
 export type UserRow = Selectable<UserTable>;
-export type TransactionRow = Selectable<TransactionTable>;

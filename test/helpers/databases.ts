@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import type { DatabaseKind } from '../../src/config.js';
-import { createDatabase, type DatabaseHandle } from '../../src/db/database.js';
+import { loadConfig, type DatabaseKind } from '../../src/config.js';
+import { createDatabase, type DatabaseHandle, type DatabaseOptions } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrator.js';
 
 /**
@@ -54,8 +54,15 @@ export async function freshDatabase(kind: DatabaseKind): Promise<TestDatabase> {
   };
 }
 
-export async function openMigrated(url: string): Promise<DatabaseHandle> {
-  const handle = createDatabase(url, { poolSize: 5 });
+/**
+ * The database fast paths every test database is opened without: DB_FAST_PATHS_OFF, read as the
+ * server reads it (none by default). Running tests with it set shows that a switched-off fast
+ * path keeps every guarantee (see the README's "Performance mechanisms").
+ */
+const FAST_PATHS_OFF = loadConfig({ DB_FAST_PATHS_OFF: process.env.DB_FAST_PATHS_OFF }).fastPathsOff;
+
+export async function openMigrated(url: string, options: DatabaseOptions = {}): Promise<DatabaseHandle> {
+  const handle = createDatabase(url, { poolSize: 5, fastPathsOff: FAST_PATHS_OFF, ...options });
   await migrate(handle.db, handle.kind);
   return handle;
 }

@@ -7,7 +7,7 @@ import { DIALECTS, freshDatabase, openMigrated, type TestDatabase } from '../hel
 
 /**
  * Requests read from the network in one event-loop turn arrive at once (`renewReadSnapshot` in
- * db/database.ts): the turn's first arrival renews what reads see, the others share it, and the
+ * db/arrivals.ts): the turn's first arrival renews what reads see, the others share it, and the
  * next turn's first arrival renews again; an injected request always renews. What a request observes across turns and processes is
  * covered by test/api/setup-cache.test.ts and the process tests, on both dialects.
  */
@@ -94,7 +94,7 @@ describe.runIf(DIALECTS.includes('postgres'))('arrivals on PostgreSQL', () => {
   });
 
   it('the arrivals of one turn begin one epoch of the setup check; the next turn begins another', async () => {
-    const setup = postgresOf(handle.db)!.setup;
+    const setup = postgresOf(handle.db)!.setup!;
     await nextTurn();
     const before = setup.epoch;
     renewReadSnapshot(handle.db, true);

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, FAST_PATHS, loadConfig } from '../../src/config.js';
 
 describe('configuration', () => {
   it('has defaults for everything', () => {
@@ -12,7 +12,19 @@ describe('configuration', () => {
       logLevel: 'info',
       bodyLimit: 65536,
       demo: false,
+      fastPathsOff: [],
     });
+  });
+
+  it('reads the database fast paths to switch off: a list, or all', () => {
+    expect(loadConfig({ DB_FAST_PATHS_OFF: '' }).fastPathsOff).toEqual([]);
+    // In FAST_PATHS order, each once, whatever the case and spacing.
+    expect(
+      loadConfig({ DB_FAST_PATHS_OFF: ' Group-Commit, setup-cache ,group-commit,' }).fastPathsOff,
+    ).toEqual(['setup-cache', 'group-commit']);
+    expect(loadConfig({ DB_FAST_PATHS_OFF: 'all' }).fastPathsOff).toEqual([...FAST_PATHS]);
+    for (const name of FAST_PATHS)
+      expect(loadConfig({ DB_FAST_PATHS_OFF: name }).fastPathsOff).toEqual([name]);
   });
 
   it('selects PostgreSQL by URL', () => {
@@ -25,6 +37,11 @@ describe('configuration', () => {
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL:/],
     [{ BODY_LIMIT: '-1' }, /^BODY_LIMIT:/],
     [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL:/],
+    [
+      { DB_FAST_PATHS_OFF: 'setup-cache,cache' },
+      /^DB_FAST_PATHS_OFF: unknown fast path "cache" \(use all, or /,
+    ],
+    [{ DB_FAST_PATHS_OFF: 'all,reader' }, /^DB_FAST_PATHS_OFF: unknown fast path "all"/],
   ])('refuses %j naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -2,11 +2,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { createDatabase, postgresOf, type DatabaseHandle } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrator.js';
 import { prepared } from '../../src/db/prepared.js';
-import { setupCached, setupMayHaveChanged } from '../../src/db/setup-cache.js';
+import { setupMayHaveChanged } from '../../src/db/freshness.js';
+import { setupCached } from '../../src/db/setup-cache.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../helpers/databases.js';
 
 /**
- * PostgreSQL's check of the setup cache (db/setup-cache.ts, `PostgresSetup`): one version read
+ * PostgreSQL's check of the setup cache (db/freshness.ts, `verifiedOnPostgres`): one version read
  * per epoch, shared by the setup reads of that epoch; a read begun before the epoch moved does
  * not vouch for what comes after. PostgreSQL only, on purpose: SQLite checks per read snapshot
  * (covered by test/unit/group-commit.test.ts and test/api/setup-cache.test.ts, which also covers
@@ -27,6 +28,7 @@ describe.runIf(DIALECTS.includes('postgres'))('setup cache on PostgreSQL', () =>
   });
 
   const postgres = () => postgresOf(handle.db)!;
+  const setup = () => postgres().setup!;
   let versionReads: ReturnType<typeof vi.spyOn>;
   beforeEach(() => {
     versionReads?.mockRestore();
@@ -34,7 +36,7 @@ describe.runIf(DIALECTS.includes('postgres'))('setup cache on PostgreSQL', () =>
     const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
     versionReads = vi.spyOn(pool, 'query');
     versionReads.mockImplementation(((...args: unknown[]) => query(...args)) as never);
-    setupMayHaveChanged(postgres().setup);
+    setupMayHaveChanged(setup());
   });
   const versionReadCount = () =>
     versionReads.mock.calls.filter((call: unknown[]) => String(call[0]).includes('setup_version')).length;
@@ -53,18 +55,18 @@ describe.runIf(DIALECTS.includes('postgres'))('setup cache on PostgreSQL', () =>
 
   it('each new epoch reads the version again; unchanged, the kept values stay', async () => {
     const kept = await value('c');
-    setupMayHaveChanged(postgres().setup);
+    setupMayHaveChanged(setup());
     expect(await value('c')).toBe(kept);
-    setupMayHaveChanged(postgres().setup);
+    setupMayHaveChanged(setup());
     expect(await value('c')).toBe(kept);
     expect(versionReadCount()).toBe(3);
   });
 
   it('a version read begun before the epoch moved does not serve the newer epoch', async () => {
     await value('d');
-    setupMayHaveChanged(postgres().setup);
+    setupMayHaveChanged(setup());
     const early = value('d'); // begins a version read
-    setupMayHaveChanged(postgres().setup); // e.g. a request arrives while it is under way
+    setupMayHaveChanged(setup()); // e.g. a request arrives while it is under way
     await early;
     await value('d'); // needs a version read begun after the move
     expect(versionReadCount()).toBe(3);
@@ -85,7 +87,7 @@ describe.runIf(DIALECTS.includes('postgres'))('setup cache on PostgreSQL', () =>
 
   it('a failed version read fails its readers, and the next read tries again', async () => {
     await value('f');
-    setupMayHaveChanged(postgres().setup);
+    setupMayHaveChanged(setup());
     versionReads.mockImplementationOnce((() => Promise.reject(new Error('connection lost'))) as never);
     await expect(value('f')).rejects.toThrow('connection lost');
     await expect(value('f')).resolves.toMatchObject({ n: expect.any(Number) });
@@ -108,14 +110,14 @@ describe.runIf(DIALECTS.includes('postgres'))('setup cache on PostgreSQL', () =>
         .selectAll(),
     );
     await value('g');
-    const epoch = postgres().setup.epoch;
+    const epoch = setup().epoch;
     await balance(handle.db, { id: -1 });
-    expect(postgres().setup.epoch).toBe(epoch);
+    expect(setup().epoch).toBe(epoch);
     await value('g');
     await title(handle.db, { id: -1 });
-    expect(postgres().setup.epoch).toBe(epoch + 1);
+    expect(setup().epoch).toBe(epoch + 1);
     await titleInWith(handle.db, { id: -1 });
-    expect(postgres().setup.epoch).toBe(epoch + 2);
+    expect(setup().epoch).toBe(epoch + 2);
     // Two version reads: the first value's, and one for the epoch the setup writes began; none
     // after the card write.
     await value('g');

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StatementCache } from '../../src/db/database.js';
 
 /**
- * `StatementCache.all` (db/database.ts): better-sqlite3's raw rows turned into objects by a
+ * `StatementCache.all` (db/sqlite/statement-cache.ts): better-sqlite3's raw rows turned into objects by a
  * function compiled per statement. SQLite only, on purpose: it is a mechanism of the SQLite
  * driver (PostgreSQL rows come from pg). What it must keep is better-sqlite3's own answer, which
  * each case compares with.
