@@ -642,7 +642,7 @@ async function main(): Promise<void> {
   const entry = options.server
     ? { args: [...startFlags(), resolve(options.server)], via: 'given' as const }
     : serverEntry();
-  log(`server: ${entry.via === 'tsx' ? 'source under tsx' : `${entry.args[0]} (${entry.via})`}`);
+  log(`server: ${entry.via === 'tsx' ? 'source under tsx' : `${entry.args.at(-1)} (${entry.via})`}`);
   const work = mkdtempSync(join(tmpdir(), 'loyalty-bench-'));
   let generator: ReturnType<typeof chooseGenerator>;
   try {
@@ -742,7 +742,7 @@ async function main(): Promise<void> {
           memoryGiB: Math.round(totalmem() / 2 ** 30),
           node: process.version,
         },
-        server: entry.via === 'given' ? entry.args[0] : entry.via,
+        server: entry.via === 'given' ? entry.args.at(-1) : entry.via,
         generator: generator.record,
         settings: recorded,
         rows,
