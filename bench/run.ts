@@ -18,7 +18,7 @@
  *   --floor            on SQLite, also measure R's floors (bench/floor.mjs): node:http, then
  *                      Fastify, running R's query without the API around it
  *   --generator G      wrk or autocannon (default: wrk when it can be run, else autocannon, flagged)
- *   --wrk-threads N    wrk's threads (default 1: the server has one core, wrk the other)
+ *   --wrk-threads N    wrk's threads (default 2, which gave the baseline the most req/s here)
  *   --duration S --warmup S --clients N --connections N   override the defaults (wrk runs whole
  *                      seconds: fractions are rounded up)
  *   --out DIR          where the JSON (and profiles) go (default bench/results)
@@ -96,7 +96,7 @@ function parseArgs(argv: string[]): Omit<Settings, 'load'> {
     throw new Error(`--generator: unknown "${generator}" (wrk or autocannon)`);
   return {
     generator,
-    wrkThreads: Math.round(number('--wrk-threads', 1)),
+    wrkThreads: Math.round(number('--wrk-threads', 2)),
     quick,
     dialects,
     scenarios,
@@ -126,7 +126,7 @@ function newestMtime(path: string): number {
 
 /**
  * The Node options of `npm start` (everything between `node` and the entry), so the benchmark
- * runs the server as production does (e.g. its young-generation size, see the README).
+ * runs the server as production does (e.g. its young-generation size, see docs/performance.md).
  */
 function startFlags(): string[] {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };

@@ -6,8 +6,8 @@ import type { LoadGenerator, LoadOptions, LoadResult, RequestPlan } from './load
 
 /**
  * wrk (https://github.com/wg/wrk) as the load generator: a separate C process, so the load costs
- * the benchmark's Node process nothing, and ~10 µs of CPU per request where a raw node:http server
- * spends ~20–25 µs per answer, so one wrk thread on the second core can keep the baseline busy.
+ * the benchmark's Node process nothing, and ~11 µs of CPU per request where a raw node:http server
+ * spends ~15–25 µs per answer, so wrk can keep the baseline busy on a 2-core machine.
  * bench/wrk.lua carries the scenarios' request variety: it reads a plan file written here from
  * the same RequestPlan the autocannon driver reads.
  */
