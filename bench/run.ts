@@ -96,7 +96,7 @@ function parseArgs(argv: string[]): Omit<Settings, 'load'> {
     throw new Error(`--generator: unknown "${generator}" (wrk or autocannon)`);
   return {
     generator,
-    wrkThreads: Math.round(number('--wrk-threads', 2)),
+    wrkThreads: Math.max(1, Math.round(number('--wrk-threads', 2))),
     quick,
     dialects,
     scenarios,
