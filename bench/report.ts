@@ -2,6 +2,8 @@
 export interface ResultRow {
   db: 'sqlite' | 'postgres' | null;
   scenario: 'baseline' | 'R' | 'W' | 'H' | 'R floor: node' | 'R floor: Fastify';
+  /** The load generator that drove this row (autocannon only as the fallback, see bench/run.ts). */
+  generator: 'wrk' | 'autocannon';
   rps: number;
   p50: number;
   p99: number;
@@ -57,6 +59,7 @@ export function formatTable(rows: ResultRow[]): string {
     'CPU µs/req',
     '× baseline',
     'non-2xx/errors',
+    'load',
   ];
   const body = rows.map((r) => [
     r.db ?? '—',
@@ -68,11 +71,14 @@ export function formatTable(rows: ResultRow[]): string {
     fixed(r.cpuUsPerRequest, 0),
     r.scenario === 'baseline' ? '1.00' : fixed(r.ratio, 2),
     `${r.non2xx}/${r.errors}`,
+    r.generator,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]!.length)));
+  // Figures right-aligned; the names (db, scenario, load generator) left-aligned.
+  const figure = (i: number) => i >= 2 && i < header.length - 1;
   const line = (cells: string[]) =>
-    `| ${cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
-  const rule = `|${widths.map((w, i) => (i >= 2 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
+    `| ${cells.map((c, i) => (figure(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (figure(i) ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
   return [line(header), rule, ...body.map(line)].join('\n');
 }
 

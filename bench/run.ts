@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the server (compiled, in its own process) on a generated dataset, measured
- * with autocannon against a raw node:http baseline, on SQLite and on PostgreSQL when one can be
- * started. Prints one table and writes the same as JSON to bench/results/.
+ * with wrk (autocannon when wrk is not installed, flagged) against a raw node:http baseline, on
+ * SQLite and on PostgreSQL when one can be started. Prints one table and writes the same as JSON
+ * to bench/results/.
  *
  * Options:
  *   --quick            tiny dataset, 2 s per scenario, SQLite only (the smoke test uses this)
@@ -16,7 +17,10 @@
  *   --profile          run the server with --cpu-prof and summarise the profile of each dialect
  *   --floor            on SQLite, also measure R's floors (bench/floor.mjs): node:http, then
  *                      Fastify, running R's query without the API around it
- *   --duration S --warmup S --clients N --connections N   override the defaults
+ *   --generator G      wrk or autocannon (default: wrk when it can be run, else autocannon, flagged)
+ *   --wrk-threads N    wrk's threads (default 2, which gave the baseline the most req/s here)
+ *   --duration S --warmup S --clients N --connections N   override the defaults (wrk runs whole
+ *                      seconds: fractions are rounded up)
  *   --out DIR          where the JSON (and profiles) go (default bench/results)
  *   --server FILE      measure this server entry instead of dist/main.js (e.g. an older build)
  */
@@ -29,9 +33,10 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { startPostgres } from '../scripts/throwaway-postgres.mjs';
 import { generateDataset, type BenchDataset } from './dataset.js';
-import { load, type LoadResult, type NextRequest } from './load.js';
+import { autocannonGenerator, type LoadGenerator, type LoadResult, type RequestPlan } from './load.js';
 import { ChildServer, freePort } from './processes.js';
 import { summarizeProfile } from './profile-summary.js';
+import { findWrk, wrkGenerator } from './wrk.js';
 import {
   formatPairs,
   formatTable,
@@ -47,6 +52,10 @@ type Scenario = 'R' | 'W' | 'H';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 interface Settings {
+  /** The load generator every measurement uses (chosen once, in main). */
+  load: LoadGenerator;
+  generator: 'auto' | 'wrk' | 'autocannon';
+  wrkThreads: number;
   quick: boolean;
   dialects: Dialect[];
   scenarios: Scenario[];
@@ -65,7 +74,7 @@ interface Settings {
   server: string | null;
 }
 
-function parseArgs(argv: string[]): Settings {
+function parseArgs(argv: string[]): Omit<Settings, 'load'> {
   const value = (name: string): string | undefined => {
     const i = argv.indexOf(name);
     return i >= 0 ? argv[i + 1] : undefined;
@@ -82,7 +91,12 @@ function parseArgs(argv: string[]): Settings {
   const scenarios = (value('--only') ?? 'R,W,H').split(',') as Scenario[];
   for (const d of dialects) if (d !== 'sqlite' && d !== 'postgres') throw new Error(`--db: unknown "${d}"`);
   for (const s of scenarios) if (!['R', 'W', 'H'].includes(s)) throw new Error(`--only: unknown "${s}"`);
+  const generator = (value('--generator') ?? 'auto') as Settings['generator'];
+  if (!['auto', 'wrk', 'autocannon'].includes(generator))
+    throw new Error(`--generator: unknown "${generator}" (wrk or autocannon)`);
   return {
+    generator,
+    wrkThreads: Math.max(1, Math.round(number('--wrk-threads', 2))),
     quick,
     dialects,
     scenarios,
@@ -112,7 +126,7 @@ function newestMtime(path: string): number {
 
 /**
  * The Node options of `npm start` (everything between `node` and the entry), so the benchmark
- * runs the server as production does (e.g. its young-generation size, see the README).
+ * runs the server as production does (e.g. its young-generation size, see docs/performance.md).
  */
 function startFlags(): string[] {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
@@ -155,8 +169,6 @@ function serverEntry(): { args: string[]; via: 'dist' | 'dist with type errors' 
   return { args: [...flags, '--import', 'tsx', join(ROOT, 'src/main.ts')], via: 'tsx' };
 }
 
-const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)]!;
-
 function median(values: number[]): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
@@ -164,24 +176,36 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-function scenarioRequests(scenario: Scenario | 'baseline', data: BenchDataset): () => NextRequest {
+const plans = new WeakMap<BenchDataset, Map<Scenario | 'baseline', RequestPlan>>();
+
+/** A scenario's requests, built once per dataset (wrk's plan files are written once per plan). */
+function scenarioPlan(scenario: Scenario | 'baseline', data: BenchDataset): RequestPlan {
+  let byScenario = plans.get(data);
+  if (!byScenario) plans.set(data, (byScenario = new Map()));
+  let plan = byScenario.get(scenario);
+  if (plan) return plan;
   const rPath = (card: BenchDataset['cards'][number]) =>
     `/api/v1/loyalty/cards/${card.phone}/${data.chainId}/${card.locationId}`;
   const wPath = (card: BenchDataset['cards'][number]) =>
     `/api/v1/company/${card.locationId}/loyalty/cards/${card.id}/manual_transaction`;
-  let n = 0;
   // Alternating top-ups and withdrawals keep balances near their opening value.
-  const body = () => (n++ % 2 === 0 ? '{"amount":1}' : '{"amount":-1}');
+  const bodies = ['{"amount":1}', '{"amount":-1}'];
   const hot = data.cards[Math.floor(data.cards.length / 2)]!;
+  const headers = headersFor(scenario, data);
   switch (scenario) {
     case 'baseline':
     case 'R':
-      return () => ({ method: 'GET', path: rPath(pick(data.cards)) });
+      plan = { method: 'GET', headers, paths: data.cards.map(rPath), bodies: [] };
+      break;
     case 'W':
-      return () => ({ method: 'POST', path: wPath(pick(data.cards)), body: body() });
+      plan = { method: 'POST', headers, paths: data.cards.map(wPath), bodies };
+      break;
     case 'H':
-      return () => ({ method: 'POST', path: wPath(hot), body: body() });
+      plan = { method: 'POST', headers, paths: [wPath(hot)], bodies };
+      break;
   }
+  byScenario.set(scenario, plan);
+  return plan;
 }
 
 function headersFor(scenario: Scenario | 'baseline', data: BenchDataset): Record<string, string> {
@@ -196,7 +220,7 @@ interface Measured {
   cpuUsPerRequest: number | null;
 }
 
-/** One timed autocannon run against a process, with that process's CPU time per request. */
+/** One timed run of the load generator against a process, with that process's CPU time per request. */
 async function timed(
   server: ChildServer,
   scenario: Scenario | 'baseline',
@@ -206,10 +230,9 @@ async function timed(
 ): Promise<Measured> {
   const started = Date.now();
   const cpuBefore = server.cpuTime();
-  const result = await load({
+  const result = await settings.load.run({
     url: server.baseUrl,
-    headers: headersFor(scenario, data),
-    next: scenarioRequests(scenario, data),
+    plan: scenarioPlan(scenario, data),
     connections: settings.connections,
     durationSeconds: seconds,
   });
@@ -278,6 +301,7 @@ class Baseline {
     return {
       db: null,
       scenario: 'baseline',
+      generator: this.settings.load.name,
       rps: requests / seconds,
       p50: median(this.slices.map((s) => s.result.p50)),
       p99: median(this.slices.map((s) => s.result.p99)),
@@ -325,6 +349,7 @@ async function measureScenario(
   return {
     db: kind,
     scenario: label,
+    generator: settings.load.name,
     rps: result.rps,
     p50: result.p50,
     p99: result.p99,
@@ -570,14 +595,65 @@ function checkTargets(
   return checks;
 }
 
+/** Which generator drove the run, as the JSON records it. */
+interface GeneratorRecord {
+  name: LoadGenerator['name'];
+  description: string;
+  /** True when wrk was wanted (no --generator) but could not be run. */
+  fallback: boolean;
+  /** Set whenever autocannon drove the run: what that does to the figures. */
+  warning: string | null;
+}
+
+/**
+ * wrk unless told otherwise; autocannon when wrk cannot be run, and then loudly: its ceiling on
+ * a small machine is below the baseline's, so the baseline would measure autocannon.
+ */
+function chooseGenerator(
+  options: Omit<Settings, 'load'>,
+  work: string,
+): { load: LoadGenerator; record: GeneratorRecord } {
+  const wrk = options.generator === 'autocannon' ? null : findWrk();
+  if (wrk?.found) {
+    const load = wrkGenerator(wrk, { threads: options.wrkThreads, work });
+    return { load, record: { name: 'wrk', description: load.description, fallback: false, warning: null } };
+  }
+  if (options.generator === 'wrk')
+    throw new Error(`--generator wrk: ${wrk!.reason} (BENCH_WRK names the binary)`);
+  const why = wrk ? `wrk could not be run (${wrk.reason})` : 'chosen with --generator autocannon';
+  const warning =
+    `load generator: autocannon in the benchmark's own process, ${why}. It tops out below what the ` +
+    'raw node:http baseline answers on a small machine, so the baseline measures autocannon and the ' +
+    'ratios to it come out too high; install wrk (Debian: apt-get install wrk) for honest figures.';
+  return {
+    load: autocannonGenerator,
+    record: {
+      name: 'autocannon',
+      description: autocannonGenerator.description,
+      fallback: wrk !== null,
+      warning,
+    },
+  };
+}
+
 async function main(): Promise<void> {
-  const settings = parseArgs(process.argv.slice(2));
-  mkdirSync(settings.out, { recursive: true });
-  const entry = settings.server
-    ? { args: [...startFlags(), resolve(settings.server)], via: 'given' as const }
+  const options = parseArgs(process.argv.slice(2));
+  mkdirSync(options.out, { recursive: true });
+  const entry = options.server
+    ? { args: [...startFlags(), resolve(options.server)], via: 'given' as const }
     : serverEntry();
-  log(`server: ${entry.via === 'tsx' ? 'source under tsx' : `${entry.args[0]} (${entry.via})`}`);
+  log(`server: ${entry.via === 'tsx' ? 'source under tsx' : `${entry.args.at(-1)} (${entry.via})`}`);
   const work = mkdtempSync(join(tmpdir(), 'loyalty-bench-'));
+  let generator: ReturnType<typeof chooseGenerator>;
+  try {
+    generator = chooseGenerator(options, work);
+  } catch (error) {
+    rmSync(work, { recursive: true, force: true });
+    throw error;
+  }
+  const settings: Settings = { ...options, load: generator.load };
+  log(`load generator: ${generator.record.description}`);
+  if (generator.record.warning) log(`WARNING: ${generator.record.warning}`);
 
   const rows: ResultRow[] = [];
   const baseline = {
@@ -646,13 +722,15 @@ async function main(): Promise<void> {
   }
 
   const table = formatTable(rows);
+  process.stdout.write(`\nload generator: ${generator.record.description}\n`);
+  if (generator.record.warning) process.stdout.write(`WARNING: ${generator.record.warning}\n`);
   process.stdout.write(`\n${table}\n\n${formatTargets(targets)}\n`);
   for (const p of paired) process.stdout.write(`${formatPairs(p)}\n`);
   for (const note of notes) process.stdout.write(`note: ${note}\n`);
 
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const file = join(settings.out, `bench-${settings.quick ? 'quick-' : ''}${stamp}.json`);
-  const { out: _out, server: _server, ...recorded } = settings;
+  const { out: _out, server: _server, load: _load, ...recorded } = settings;
   writeFileSync(
     file,
     `${JSON.stringify(
@@ -664,7 +742,8 @@ async function main(): Promise<void> {
           memoryGiB: Math.round(totalmem() / 2 ** 30),
           node: process.version,
         },
-        server: entry.via === 'given' ? entry.args[0] : entry.via,
+        server: entry.via === 'given' ? entry.args.at(-1) : entry.via,
+        generator: generator.record,
         settings: recorded,
         rows,
         baselineSlices:

@@ -4,11 +4,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { findWrk } from '../bench/wrk.js';
 
 /**
  * `npm run bench -- --quick` runs end to end and produces its table and JSON. Timing is not
  * asserted (the figures depend on the machine); what is checked is that every scenario ran,
- * every answer was a 2xx, and the ledger still adds up afterwards.
+ * every answer was a 2xx, the ledger still adds up afterwards, and which load generator drove
+ * the run: wrk when it is installed, else autocannon, and then the output says so.
  */
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = mkdtempSync(join(tmpdir(), 'loyalty-bench-smoke-'));
@@ -16,9 +18,10 @@ const out = mkdtempSync(join(tmpdir(), 'loyalty-bench-smoke-'));
 function run(
   command: string,
   args: string[],
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -27,6 +30,8 @@ function run(
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+const FALLBACK = /^WARNING: load generator: autocannon in the benchmark's own process, wrk could not be run /;
 
 describe('npm run bench -- --quick --floor --pairs 2', () => {
   afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -46,9 +51,15 @@ describe('npm run bench -- --quick --floor --pairs 2', () => {
       out,
     ]);
     expect(code, stderr).toBe(0);
+    // wrk where it is installed (as on CI); where it is not, the run falls back and says so.
+    const generator = findWrk().found ? 'wrk' : 'autocannon';
 
     const lines = stdout.split('\n');
-    expect(lines.some((l) => /^\| db\s+\| scenario\s+\| req\/s .*\| × baseline/.test(l))).toBe(true);
+    expect(
+      lines.some((l) => /^\| db\s+\| scenario\s+\| req\/s .*\| × baseline .*\| load\s+\|$/.test(l)),
+    ).toBe(true);
+    expect(lines.some((l) => l.startsWith(`load generator: ${generator}`))).toBe(true);
+    expect(lines.some((l) => FALLBACK.test(l))).toBe(generator === 'autocannon');
     expect(lines.some((l) => /^\| —\s+\| baseline /.test(l))).toBe(true);
     for (const scenario of ['R', 'W', 'H', 'R floor: node', 'R floor: Fastify']) {
       expect(lines.some((l) => new RegExp(`^\\| sqlite\\s+\\| ${scenario} \\(`).test(l))).toBe(true);
@@ -68,6 +79,9 @@ describe('npm run bench -- --quick --floor --pairs 2', () => {
     expect(files).toHaveLength(1);
     const result = JSON.parse(readFileSync(join(out, files[0]!), 'utf8'));
     expect(result.settings.quick).toBe(true);
+    expect(result.generator.name).toBe(generator);
+    expect(result.generator.fallback).toBe(generator === 'autocannon');
+    expect(result.rows.map((r: { generator: string }) => r.generator)).toEqual(Array(6).fill(generator));
     expect(result.rows.map((r: { db: string | null; scenario: string }) => `${r.db}:${r.scenario}`)).toEqual([
       'null:baseline',
       'sqlite:R',
@@ -97,4 +111,44 @@ describe('npm run bench -- --quick --floor --pairs 2', () => {
     expect(result.dialects.sqlite.ledgerMismatches).toBe(0);
     expect(result.table).toContain('| sqlite');
   }, 240_000);
+});
+
+describe('npm run bench without wrk', () => {
+  const fallbackOut = mkdtempSync(join(tmpdir(), 'loyalty-bench-smoke-fallback-'));
+  afterAll(() => rmSync(fallbackOut, { recursive: true, force: true }));
+  const noWrk = { ...process.env, BENCH_WRK: join(fallbackOut, 'no-such-wrk') };
+
+  it('falls back to autocannon and flags it in the output, the table and the JSON', async () => {
+    const { code, stdout, stderr } = await run(
+      'npm',
+      ['run', 'bench', '--', '--quick', '--only', 'R', '--out', fallbackOut],
+      noWrk,
+    );
+    expect(code, stderr).toBe(0);
+    const lines = stdout.split('\n');
+    expect(lines.some((l) => FALLBACK.test(l))).toBe(true);
+    expect(stderr.split('\n').some((l) => FALLBACK.test(l))).toBe(true);
+    expect(lines.filter((l) => /^\| (—|sqlite) .*\| autocannon \|$/.test(l))).toHaveLength(2);
+
+    const files = readdirSync(fallbackOut).filter((f) => /^bench-quick-.*\.json$/.test(f));
+    expect(files).toHaveLength(1);
+    const result = JSON.parse(readFileSync(join(fallbackOut, files[0]!), 'utf8'));
+    expect(result.generator).toMatchObject({ name: 'autocannon', fallback: true });
+    expect(result.generator.warning).toMatch(/no-such-wrk not found/);
+    expect(
+      result.rows.map((r: { scenario: string; generator: string }) => `${r.scenario}:${r.generator}`),
+    ).toEqual(['baseline:autocannon', 'R:autocannon']);
+    for (const row of result.rows) expect(row.requests).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('refuses --generator wrk when wrk cannot be run, naming why', async () => {
+    const { code, stdout, stderr } = await run(
+      'npm',
+      ['run', 'bench', '--', '--quick', '--generator', 'wrk', '--out', fallbackOut],
+      noWrk,
+    );
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/--generator wrk: .*no-such-wrk not found/);
+    expect(stdout).not.toMatch(/^\| db /m);
+  }, 120_000);
 });

@@ -125,7 +125,7 @@ const MAX_CACHED_LIST = 32;
  * Kysely builds an immutable operation tree and compiles it to SQL on every execution. For the
  * short indexed queries every request runs (authentication, the card reads, programs, the
  * balance update) that costs more than the query itself, and its garbage shows in GC time (see
- * the Performance section of the README). The builder is called with placeholders, so it must
+ * docs/performance.md). The builder is called with placeholders, so it must
  * not branch on parameter values: every call with the same list lengths must build the same
  * query (compute `x ?? -1` before the call, and make one prepared query per optional condition).
  */

@@ -77,7 +77,7 @@ function cardFigures(card: CardFigures) {
 }
 
 // Object.assign rather than spreading `cardFigures(…)`: V8 runs that spread on a slow path, about
-// 2.5 µs a card against 0.1 µs (every card answer, see the README's Performance section).
+// 2.5 µs a card against 0.1 µs (every card answer, see docs/performance.md, change 7).
 export function toCardWire(card: CardWithRefs, programs: readonly ProgramWithRules[]): LoyaltyCardWire {
   return Object.assign(cardFigures(card), {
     type: { id: card.card_type_id, title: card.type_title, salon_group_id: card.chain_id },
