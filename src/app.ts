@@ -4,9 +4,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { sql } from 'kysely';
 import type { Config } from './config.js';
 import { renewReadSnapshot } from './db/database.js';
+import { isDatabaseUnreachable } from './db/errors.js';
 import { registerAuth } from './http/auth.js';
 import { registerMetrics } from './http/metrics.js';
-import { registerErrorHandling } from './http/error-handler.js';
+import { logAvailability } from './http/database-outage.js';
+import { registerErrorHandling, UNREACHABLE_RETRY_AFTER } from './http/error-handler.js';
 import { registerNegotiation } from './http/negotiation.js';
 import { registerOpenApi } from './http/openapi.js';
 import { requestLogger } from './http/request-logger.js';
@@ -54,22 +56,30 @@ export async function buildApp({ services, config, logger = true }: AppOptions):
     reply.header('X-Request-Id', request.id);
     done();
   });
-  registerErrorHandling(app);
+  const { availability } = services.database;
+  registerErrorHandling(app, availability);
+  logAvailability(app, availability);
   registerNegotiation(app);
   registerAuth(app, services.auth);
   registerMetrics(app);
   await registerOpenApi(app);
 
-  app.get('/health', async (_request, reply) => {
+  app.get('/health', async (request, reply) => {
     try {
       await sql`select 1`.execute(services.database.db);
+      availability.reached();
       return { success: true, data: { status: 'ok', database: services.database.kind }, meta: [] };
-    } catch {
-      return reply.code(503).send({
-        success: false,
-        data: { status: 'unavailable', database: services.database.kind },
-        meta: { message: 'Database unavailable.' },
-      });
+    } catch (error) {
+      if (isDatabaseUnreachable(error)) availability.lost(error);
+      else request.log.error({ err: error }, 'health check failed');
+      return reply
+        .code(503)
+        .header('Retry-After', String(UNREACHABLE_RETRY_AFTER))
+        .send({
+          success: false,
+          data: { status: 'unavailable', database: services.database.kind },
+          meta: { message: 'Database unavailable.' },
+        });
     }
   });
 

@@ -2,7 +2,8 @@ import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { AppError, type ErrorKind } from '../errors.js';
 import { failure, type Envelope } from './envelope.js';
 import { toFieldErrors } from './validation.js';
-import { isTransientDatabaseError } from '../db/errors.js';
+import type { DatabaseAvailability } from '../db/availability.js';
+import { isDatabaseUnreachable, isTransientDatabaseError } from '../db/errors.js';
 
 /** The only mapping from error kinds to HTTP statuses. */
 export const STATUS: Record<ErrorKind, number> = {
@@ -46,9 +47,22 @@ function fromFastify(error: FastifyError): AppError | null {
   return null;
 }
 
+/** Seconds a client is asked to wait when the database cannot be reached (a restart takes a few). */
+export const UNREACHABLE_RETRY_AFTER = 2;
+
+/** The answer to a request that met an unreachable database (down, restarting, connection lost). */
+export const databaseUnavailable = () =>
+  new AppError(
+    'unavailable',
+    'The database is unavailable, please retry.',
+    undefined,
+    UNREACHABLE_RETRY_AFTER,
+  );
+
 /** Any thrown value → our error. Unknown errors become a generic 500 that reveals nothing. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  if (isDatabaseUnreachable(error)) return databaseUnavailable();
   if (isTransientDatabaseError(error)) {
     return new AppError('unavailable', 'The server is busy, please retry.', undefined, 1);
   }
@@ -67,10 +81,14 @@ export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
   return reply.code(status).type('application/json; charset=utf-8').send(body);
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(app: FastifyInstance, availability: DatabaseAvailability): void {
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error);
-    if (appError.kind === 'internal' || appError.kind === 'unavailable') {
+    if (isDatabaseUnreachable(error)) {
+      // One line when the outage begins (http/database-outage.ts), not a stack per request.
+      availability.lost(error);
+      request.log.debug({ err: error }, 'database unreachable');
+    } else if (appError.kind === 'internal' || appError.kind === 'unavailable') {
       request.log.error({ err: error }, 'request failed');
     }
     return sendError(reply, appError);

@@ -147,6 +147,30 @@ describeEachDialect('error table', (ctx) => {
     await app.close();
   });
 
+  it('503 (never 500): a database connection lost mid-request, or a database that cannot be reached', async () => {
+    const app = await buildApp({
+      services: ctx.services,
+      config: { bodyLimit: 65536, logLevel: 'silent' },
+      logger: false,
+    });
+    // What node-postgres throws: no SQLSTATE, so only the message says what happened.
+    const lost = [
+      new Error('Connection terminated unexpectedly'),
+      new Error('Client has encountered a connection error and is not queryable'),
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+    ];
+    app.get('/lost/:i', async (request) => {
+      throw lost[Number((request.params as { i: string }).i)];
+    });
+    for (let i = 0; i < lost.length; i++) {
+      const res = await app.inject({ method: 'GET', url: `/lost/${i}` });
+      expect(expectError(res, 503).meta.message).toBe('The database is unavailable, please retry.');
+      expect(res.headers['retry-after']).toBe('2');
+      expect(res.body).not.toMatch(/terminated|queryable|ECONNREFUSED/);
+    }
+    await app.close();
+  });
+
   it('every answer carries a request id', async () => {
     const res = await ctx.request({ method: 'GET', url: '/health', headers: { 'x-request-id': 'abc-123' } });
     expect(res.headers['x-request-id']).toBe('abc-123');
