@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { AppError, type ErrorKind } from '../errors.js';
 import { failure, type Envelope } from './envelope.js';
+import { allowedMethods } from './allowed-methods.js';
 import { toFieldErrors } from './validation.js';
 import type { DatabaseAvailability } from '../db/availability.js';
 import { isDatabaseUnreachable, isTransientDatabaseError } from '../db/errors.js';
@@ -11,12 +12,17 @@ export const STATUS: Record<ErrorKind, number> = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
   not_acceptable: 406,
+  request_timeout: 408,
   conflict: 409,
   payload_too_large: 413,
+  expectation_failed: 417,
+  uri_too_long: 414,
   unsupported_media_type: 415,
   invalid: 422,
   too_many_requests: 429,
+  headers_too_large: 431,
   internal: 500,
   unavailable: 503,
 };
@@ -51,7 +57,7 @@ function fromFastify(error: FastifyError): AppError | null {
 export const UNREACHABLE_RETRY_AFTER = 2;
 
 /** The answer to a request that met an unreachable database (down, restarting, connection lost). */
-export const databaseUnavailable = () =>
+const databaseUnavailable = () =>
   new AppError(
     'unavailable',
     'The database is unavailable, please retry.',
@@ -59,12 +65,24 @@ export const databaseUnavailable = () =>
     UNREACHABLE_RETRY_AFTER,
   );
 
+/**
+ * Errors of the request itself, to which Fastify gives a status: its own (validation, body
+ * parsing) and the request stream's. A body that stops coming fails with the network codes a
+ * lost database connection has (ECONNRESET "aborted"): it must not be taken for one.
+ */
+const fromRequest = (error: unknown) => typeof (error as { statusCode?: unknown })?.statusCode === 'number';
+
+/** The database cannot be reached (down, restarting, connection lost): 503, logged once. */
+const isUnreachableDatabase = (error: unknown) => !fromRequest(error) && isDatabaseUnreachable(error);
+
 /** Any thrown value → our error. Unknown errors become a generic 500 that reveals nothing. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
-  if (isDatabaseUnreachable(error)) return databaseUnavailable();
-  if (isTransientDatabaseError(error)) {
-    return new AppError('unavailable', 'The server is busy, please retry.', undefined, 1);
+  if (!fromRequest(error)) {
+    if (isDatabaseUnreachable(error)) return databaseUnavailable();
+    if (isTransientDatabaseError(error)) {
+      return new AppError('unavailable', 'The server is busy, please retry.', undefined, 1);
+    }
   }
   const fromFramework = fromFastify(error as FastifyError);
   if (fromFramework) return fromFramework;
@@ -84,7 +102,7 @@ export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
 export function registerErrorHandling(app: FastifyInstance, availability: DatabaseAvailability): void {
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error);
-    if (isDatabaseUnreachable(error)) {
+    if (isUnreachableDatabase(error)) {
       // One line when the outage begins (http/database-outage.ts), not a stack per request.
       availability.lost(error);
       request.log.debug({ err: error }, 'database unreachable');
@@ -93,10 +111,16 @@ export function registerErrorHandling(app: FastifyInstance, availability: Databa
     }
     return sendError(reply, appError);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendError(
-      reply,
-      new AppError('not_found', `Route ${request.method} ${request.url.split('?')[0]} not found.`),
-    ),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    const allowed = allowedMethods(request);
+    if (allowed.length > 0) {
+      reply.header('Allow', allowed.join(', '));
+      return sendError(
+        reply,
+        new AppError('method_not_allowed', `Method ${request.method} is not allowed on ${path}.`),
+      );
+    }
+    return sendError(reply, new AppError('not_found', `Route ${request.method} ${path} not found.`));
+  });
 }

@@ -55,7 +55,9 @@ interface HeldKey {
  * - the effect runs in a transaction (on SQLite, in a group commit: db/group-commit.ts), or on
  *   its own when it is atomic by itself and no key's answer must commit with it (`atomic`); a busy
  *   database (lock timeout, serialization failure, SQLITE_BUSY) retries it a bounded number of
- *   times, then answers 503 with Retry-After — never a wrong business answer, never a 500;
+ *   times, then answers 503 with Retry-After — never a wrong business answer, never a 500; an
+ *   unreachable database (down, or the connection lost mid-way) is not retried, since whether the
+ *   effect committed is unknown: the error handler answers 503;
  * - with an `Idempotency-Key`, the answer is stored with the effect and replayed on retries.
  * The answer is sent as the exact bytes that were stored, so a replay is identical.
  */

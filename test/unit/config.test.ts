@@ -11,8 +11,17 @@ describe('configuration', () => {
       databaseKind: 'sqlite',
       logLevel: 'info',
       bodyLimit: 65536,
+      headersTimeout: 5000,
+      requestTimeout: 10000,
+      keepAliveTimeout: 5000,
       demo: false,
     });
+  });
+
+  it('reads the timeouts in milliseconds', () => {
+    expect(
+      loadConfig({ HEADERS_TIMEOUT_MS: '2000', REQUEST_TIMEOUT_MS: '3000', KEEP_ALIVE_TIMEOUT_MS: '61000' }),
+    ).toMatchObject({ headersTimeout: 2000, requestTimeout: 3000, keepAliveTimeout: 61000 });
   });
 
   it('selects PostgreSQL by URL', () => {
@@ -25,6 +34,10 @@ describe('configuration', () => {
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL:/],
     [{ BODY_LIMIT: '-1' }, /^BODY_LIMIT:/],
     [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL:/],
+    [{ HEADERS_TIMEOUT_MS: '5s' }, /^HEADERS_TIMEOUT_MS:/],
+    [{ REQUEST_TIMEOUT_MS: '0' }, /^REQUEST_TIMEOUT_MS: must be between 100 and 600000/],
+    [{ KEEP_ALIVE_TIMEOUT_MS: '700000' }, /^KEEP_ALIVE_TIMEOUT_MS:/],
+    [{ HEADERS_TIMEOUT_MS: '20000' }, /^HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS \(10000\)/],
   ])('refuses %j naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
