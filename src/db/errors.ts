@@ -30,8 +30,9 @@ const PG_CONNECTION_MESSAGES = new Set([
   'Connection terminated unexpectedly',
   'Client has encountered a connection error and is not queryable',
   'Connection terminated due to connection timeout',
-  'timeout exceeded when trying to connect',
 ]);
+/** node-postgres's pool: no connection became free in time. Busy, not unreachable. */
+const PG_POOL_TIMEOUT = 'timeout exceeded when trying to connect';
 
 function codeOf(error: unknown): string | null {
   if (!error || typeof error !== 'object') return null;
@@ -61,7 +62,12 @@ export function isDatabaseUnreachable(error: unknown): boolean {
 
 /** Anything that makes the database busy or unreachable for now: 503 with Retry-After. */
 export function isTransientDatabaseError(error: unknown): boolean {
-  return isRetryableDatabaseError(error) || codeOf(error) === '57014' || isDatabaseUnreachable(error);
+  return (
+    isRetryableDatabaseError(error) ||
+    codeOf(error) === '57014' ||
+    isDatabaseUnreachable(error) ||
+    (error instanceof Error && error.message === PG_POOL_TIMEOUT)
+  );
 }
 
 /** Unique-constraint violations, in either dialect; services turn these into business errors. */

@@ -162,8 +162,9 @@ export class WriteRunner {
       }
       await this.idempotency.release(partnerId, key, lease);
     } catch (storeError) {
+      // The database went away: the key is given back once it answers again.
       if (isDatabaseUnreachable(storeError)) this.releaseLater(held);
-      // The claim stays "running" until its lease passes; then a retry takes it over.
+      // Otherwise the claim stays "running" until its lease passes; then a retry takes it over.
       else request.log.warn({ err: storeError }, 'could not settle an idempotency key');
     }
   }
@@ -171,10 +172,11 @@ export class WriteRunner {
   /**
    * The database went away with a key claimed: give the key back once it is reachable again, so
    * that a retry runs the request at once rather than meeting "still running" (409) until the
-   * claim's lease passes. Safe whatever became of the effect: the release only removes a claim
-   * that is still running under this lease, so a committed effect (its answer stored with it)
-   * keeps its answer, and an effect still in flight on a lost connection, once the claim is gone,
-   * cannot store its answer and so cannot commit.
+   * claim's lease passes. Safe whatever became of the effect: the release removes the claim only
+   * while it is still running under this lease, and the effect stores its answer in that same row
+   * in its own transaction, so one of the two wins. A committed effect keeps its stored answer
+   * (replayed); an effect not committed (rolled back, or still in flight on a connection the
+   * server lost) can no longer store its answer, so it cannot commit.
    */
   private releaseLater({ partnerId, key, lease }: HeldKey): void {
     const until = Date.now() + CLAIM_LEASE_SECONDS * 1000;

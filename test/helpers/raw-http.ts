@@ -11,7 +11,7 @@ export interface RawExchange {
   body: string;
   /** How many answers arrived (an HTTP status line each). */
   answers: number;
-  /** The server closed the connection (before `waitMs` ran out). */
+  /** The server closed the connection (before `waitMs` ran out, or the first answer was whole). */
   closed: boolean;
   /** Milliseconds from connecting until the server closed the connection, or until `waitMs`. */
   ms: number;
@@ -20,13 +20,14 @@ export interface RawExchange {
 /**
  * Sends `parts` on a new connection to the server on `port`, each `gapMs` after the previous one
  * (a string or bytes; a number pauses that long), then waits until the server closes the
- * connection or `waitMs` passes. For what `http.request` cannot send: malformed requests,
+ * connection or `waitMs` passes — or, with `untilAnswer`, until the first answer is whole (a
+ * kept-alive connection stays open). For what `http.request` cannot send: malformed requests,
  * oversized headers, and requests that stall half-way.
  */
 export function rawExchange(
   port: number,
   parts: (string | Buffer | number)[],
-  { waitMs = 10_000 }: { waitMs?: number } = {},
+  { waitMs = 10_000, untilAnswer = false }: { waitMs?: number; untilAnswer?: boolean } = {},
 ): Promise<RawExchange> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
@@ -42,7 +43,10 @@ export function rawExchange(
       resolve(parse(Buffer.concat(chunks).toString('latin1'), closed, Date.now() - started));
     };
     const timer = setTimeout(finish, waitMs);
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      if (untilAnswer && whole(Buffer.concat(chunks).toString('latin1'))) finish();
+    });
     socket.on('close', () => {
       closed = true;
       finish();
@@ -63,6 +67,14 @@ export function rawExchange(
       }
     });
   });
+}
+
+/** The first answer has arrived in full: its headers and as many body bytes as it announced. */
+function whole(raw: string): boolean {
+  const end = raw.indexOf('\r\n\r\n');
+  if (end === -1) return false;
+  const length = /\r\ncontent-length: *(\d+)/i.exec(raw.slice(0, end))?.[1];
+  return raw.length - (end + 4) >= Number(length ?? 0);
 }
 
 function parse(raw: string, closed: boolean, ms: number): RawExchange {

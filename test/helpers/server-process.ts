@@ -69,7 +69,7 @@ export class ServerProcess {
     this.agent = new http.Agent({ keepAlive: true, maxSockets });
   }
 
-  /** Starts a server on the database and waits until `/health` answers 200 (30 s at most). */
+  /** Starts a server on the database and waits until `/health` answers 200 (60 s at most). */
   static async start(
     databaseUrl: string,
     options: { port?: number; maxSockets?: number; env?: Record<string, string> } = {},
@@ -116,16 +116,21 @@ export class ServerProcess {
   }
 
   private async waitReady(): Promise<void> {
-    const deadline = Date.now() + 30_000;
+    // Generous: on a small machine busy with other tests' processes, starting takes a while.
+    const deadline = Date.now() + 60_000;
+    let last = 'no answer yet';
     for (;;) {
       if (this.done) throw new Error(`server exited during start-up:\n${this.log()}`);
       try {
-        const answer = await this.request('GET', '/health');
+        const answer = await this.request('GET', '/health', { timeoutMs: 10_000 });
         if (answer.status === 200) return;
-      } catch {
-        // not listening yet
+        last = `${answer.status} ${answer.text}`;
+      } catch (error) {
+        last = (error as Error).message; // not listening yet
       }
-      if (Date.now() > deadline) throw new Error(`server not ready in 30 s:\n${this.log()}`);
+      if (Date.now() > deadline) {
+        throw new Error(`server not ready in 60 s (last /health: ${last}):\n${this.log()}`);
+      }
       await sleep(100);
     }
   }

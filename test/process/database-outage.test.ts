@@ -81,7 +81,7 @@ describe.skipIf(!postgres)('a connection lost in the middle of a request [postgr
     const target = new URL(db.url);
     proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port) });
     server = await ServerProcess.start(proxy.urlFor(db.url));
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await locker?.end().catch(() => undefined);
@@ -228,8 +228,9 @@ describe.skipIf(!postgres)('PostgreSQL crashes under write load and comes back [
         const outcome = await send(server, index, card, move);
         outcomes.push({ ...outcome, phase: sentIn });
         if (sentIn === 'after' && outcome.status === 200) afterBy[index]! += 1;
-        // A client that honours Retry-After would wait longer; this one keeps the load up.
-        if (outcome.status !== 200) await sleep(20);
+        // A client that honours Retry-After would wait longer; this one keeps some load up,
+        // without starving the other tests' processes on a small machine.
+        if (outcome.status !== 200) await sleep(100);
       }
     });
 
@@ -301,5 +302,5 @@ describe.skipIf(!postgres)('PostgreSQL crashes under write load and comes back [
         `${unsettled.length} keyed retried, ${inDoubt.length} unkeyed 503 applied; ` +
         `log lines ${outageLines(a).count} + ${outageLines(b).count}`,
     );
-  }, 120_000);
+  }, 180_000);
 });

@@ -45,7 +45,7 @@ for (const kind of DIALECTS) {
           KEEP_ALIVE_TIMEOUT_MS: String(KEEP_ALIVE_TIMEOUT_MS),
         },
       });
-    }, 60_000);
+    }, 120_000);
 
     afterAll(async () => {
       await server?.stop();
@@ -69,7 +69,7 @@ for (const kind of DIALECTS) {
       const slow = await rawExchange(
         server.port,
         [head(body.length), body.slice(0, 10), 300, body.slice(10)],
-        { waitMs: 500 },
+        { untilAnswer: true },
       );
       expect(slow.status, slow.raw).toBe(200);
       const after = await card.factory.balanceOf(card.cardId);

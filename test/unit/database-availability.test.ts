@@ -14,7 +14,6 @@ describe('database errors: a lost or unreachable database', () => {
     new Error('Connection terminated unexpectedly'),
     new Error('Client has encountered a connection error and is not queryable'),
     new Error('Connection terminated due to connection timeout'),
-    new Error('timeout exceeded when trying to connect'),
     // the network
     withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'),
     withCode('read ECONNRESET', 'ECONNRESET'),
@@ -29,6 +28,12 @@ describe('database errors: a lost or unreachable database', () => {
     expect(isDatabaseUnreachable(error)).toBe(true);
     expect(isTransientDatabaseError(error)).toBe(true);
     expect(isRetryableDatabaseError(error)).toBe(false);
+  });
+
+  it('no free pooled connection in time: busy (503), not unreachable', () => {
+    const error = new Error('timeout exceeded when trying to connect');
+    expect(isTransientDatabaseError(error)).toBe(true);
+    expect(isDatabaseUnreachable(error)).toBe(false);
   });
 
   it.each([
