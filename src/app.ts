@@ -14,13 +14,13 @@ import {
   clientErrorHandler,
   frameworkErrors,
   httpTimeouts,
-  MAX_PARAM_LENGTH,
   requestRefusal,
   type Timeouts,
 } from './http/protocol-errors.js';
 import { registerNegotiation } from './http/negotiation.js';
 import { registerOpenApi } from './http/openapi.js';
 import { requestLogger } from './http/request-logger.js';
+import { MAX_PARAM_LENGTH } from './http/unrouted.js';
 import { validatorCompiler } from './http/validation.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { cardsRoutes } from './modules/cards/cards.routes.js';

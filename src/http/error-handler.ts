@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { AppError, type ErrorKind } from '../errors.js';
 import { failure, type Envelope } from './envelope.js';
-import { allowedMethods } from './allowed-methods.js';
+import { unrouted } from './unrouted.js';
 import { toFieldErrors } from './validation.js';
 import type { DatabaseAvailability } from '../db/availability.js';
 import { isDatabaseUnreachable, isTransientDatabaseError } from '../db/errors.js';
@@ -112,15 +112,8 @@ export function registerErrorHandling(app: FastifyInstance, availability: Databa
     return sendError(reply, appError);
   });
   app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0];
-    const allowed = allowedMethods(request);
-    if (allowed.length > 0) {
-      reply.header('Allow', allowed.join(', '));
-      return sendError(
-        reply,
-        new AppError('method_not_allowed', `Method ${request.method} is not allowed on ${path}.`),
-      );
-    }
-    return sendError(reply, new AppError('not_found', `Route ${request.method} ${path} not found.`));
+    const { error, allow } = unrouted(request);
+    if (allow) reply.header('Allow', allow);
+    return sendError(reply, error);
   });
 }

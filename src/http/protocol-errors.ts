@@ -11,6 +11,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { errorReply, sendError } from './error-handler.js';
+import { pathTooLong } from './unrouted.js';
 
 /**
  * Answers produced below the routes, in the envelope like every other answer (SPEC §1):
@@ -21,7 +22,7 @@ import { errorReply, sendError } from './error-handler.js';
  * - by the router (`frameworkErrors`): 414 for a path parameter over its length limit, 400 for
  *   a URL that cannot be decoded;
  * - for a known path asked with a method it does not have: 405 with `Allow` (the not-found
- *   handler, with http/allowed-methods.ts);
+ *   handler, with http/unrouted.ts);
  * - by Node and Fastify before the routes (`answerExpectations`, `requestRefusal`): 417 for an
  *   `Expect` other than 100-continue, 400 for an HTTP/1.1 request without `Host`, and 503 while
  *   the server shuts down.
@@ -145,20 +146,11 @@ export function clientErrorHandler(timeouts: Timeouts) {
   };
 }
 
-/** The path's maximum parameter length; longer ones are answered 414 (`frameworkErrors`). */
-export const MAX_PARAM_LENGTH = 100;
-
 /** Fastify's `frameworkErrors`: what the router refuses before any route runs. */
 export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   reply.header('X-Request-Id', request.id);
   if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
-    void sendError(
-      reply,
-      new AppError(
-        'uri_too_long',
-        `Request path is too long: a path parameter has over ${MAX_PARAM_LENGTH} characters.`,
-      ),
-    );
+    void sendError(reply, pathTooLong());
     return;
   }
   void sendError(reply, new AppError('bad_request', 'Malformed URL: it cannot be decoded.'));

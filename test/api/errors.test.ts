@@ -103,6 +103,13 @@ describeEachDialect('error table', (ctx) => {
     expect(expectError(res, 414).meta.message).toBe(
       'Request path is too long: a path parameter has over 100 characters.',
     );
+    // Whatever the method: no route takes such a path.
+    const traced = await ctx.request({
+      method: 'TRACE' as InjectOptions['method'],
+      url: `/api/v1/loyalty/cards/12345/${'9'.repeat(101)}/transactions`,
+    });
+    expectError(traced, 414);
+    expect(traced.headers.allow).toBeUndefined();
     // 100 characters are still routed (and not found).
     const longest = await ctx.request({
       method: 'GET',
