@@ -47,8 +47,11 @@ function run(user, bin, args) {
   return execFileSync(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
 }
 
-/** @returns {Promise<{url: string, stop: () => void}>} */
-export async function startPostgres({ maxConnections = 300 } = {}) {
+/**
+ * `crashSafe`: every acknowledged commit survives `crash()` (synchronous commits; slower).
+ * @returns {Promise<{url: string, stop: () => void, crash: () => void, start: () => void}>}
+ */
+export async function startPostgres({ maxConnections = 300, crashSafe = false } = {}) {
   const bin = findBinDir();
   if (!bin) throw new Error('PostgreSQL server binaries (initdb, pg_ctl) not found; install postgresql');
   const user = systemUser();
@@ -56,8 +59,13 @@ export async function startPostgres({ maxConnections = 300 } = {}) {
   if (user) chownSync(dir, user.uid, -1);
   const data = join(dir, 'data');
   const port = await freePort();
-  try {
-    run(user, join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync']);
+  const options =
+    // fsync off survives a crash of PostgreSQL (not of the machine): the files are in the OS's
+    // cache. An asynchronous commit does not: its WAL may still be in PostgreSQL's memory.
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off ` +
+    `-c synchronous_commit=${crashSafe ? 'on' : 'off'} ` +
+    `-c full_page_writes=off -c max_connections=${maxConnections} -c shared_buffers=128MB`;
+  const startServer = () =>
     run(user, join(bin, 'pg_ctl'), [
       '-D',
       data,
@@ -67,10 +75,12 @@ export async function startPostgres({ maxConnections = 300 } = {}) {
       '-t',
       '60',
       '-o',
-      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off ` +
-        `-c full_page_writes=off -c max_connections=${maxConnections} -c shared_buffers=128MB`,
+      options,
       'start',
     ]);
+  try {
+    run(user, join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync']);
+    startServer();
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     const detail = error.stderr?.toString?.() || error.message;
@@ -79,6 +89,14 @@ export async function startPostgres({ maxConnections = 300 } = {}) {
   let stopped = false;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    /**
+     * A crash as the process tests need it: every backend dies at once, without a checkpoint;
+     * the data directory stays, and `start` brings the cluster back (with crash recovery).
+     */
+    crash() {
+      run(user, join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']);
+    },
+    start: startServer,
     stop() {
       if (stopped) return;
       stopped = true;

@@ -2,14 +2,25 @@ import { Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { sql } from 'kysely';
-import type { Config } from './config.js';
+import { DEFAULT_TIMEOUTS, type Config } from './config.js';
 import { renewReadSnapshot } from './db/database.js';
+import { isDatabaseUnreachable } from './db/errors.js';
 import { registerAuth } from './http/auth.js';
 import { registerMetrics } from './http/metrics.js';
-import { registerErrorHandling } from './http/error-handler.js';
+import { logAvailability } from './http/database-outage.js';
+import { registerErrorHandling, UNREACHABLE_RETRY_AFTER } from './http/error-handler.js';
+import {
+  answerExpectations,
+  clientErrorHandler,
+  frameworkErrors,
+  httpTimeouts,
+  requestRefusal,
+  type Timeouts,
+} from './http/protocol-errors.js';
 import { registerNegotiation } from './http/negotiation.js';
 import { registerOpenApi } from './http/openapi.js';
 import { requestLogger } from './http/request-logger.js';
+import { MAX_PARAM_LENGTH } from './http/unrouted.js';
 import { validatorCompiler } from './http/validation.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { cardsRoutes } from './modules/cards/cards.routes.js';
@@ -23,13 +34,19 @@ import type { Services } from './services.js';
 
 export interface AppOptions {
   services: Services;
-  config: Pick<Config, 'bodyLimit' | 'logLevel'>;
+  /** The timeouts default to DEFAULT_TIMEOUTS. */
+  config: Pick<Config, 'bodyLimit' | 'logLevel'> & Partial<Timeouts>;
   /** Pass `false` to silence logs (tests). */
   logger?: boolean;
 }
 
 /** Builds the application: plugins, error handling, modules. Never listens. */
 export async function buildApp({ services, config, logger = true }: AppOptions): Promise<FastifyInstance> {
+  const timeouts: Timeouts = {
+    headersTimeout: config.headersTimeout ?? DEFAULT_TIMEOUTS.headersTimeout,
+    requestTimeout: config.requestTimeout ?? DEFAULT_TIMEOUTS.requestTimeout,
+    keepAliveTimeout: config.keepAliveTimeout ?? DEFAULT_TIMEOUTS.keepAliveTimeout,
+  };
   const app = Fastify({
     logger: logger
       ? {
@@ -41,35 +58,55 @@ export async function buildApp({ services, config, logger = true }: AppOptions):
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
     childLoggerFactory: requestLogger,
-    routerOptions: { ignoreTrailingSlash: true },
-    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    // Answered in the envelope instead (`requestRefusal`).
+    return503OnClosing: false,
+    // A client that stalls while sending a request, or idles on a kept-alive connection, does
+    // not hold it for long: 408 in the envelope where an answer is possible (http/protocol-errors.ts).
+    http: httpTimeouts(timeouts),
+    requestTimeout: timeouts.requestTimeout,
+    keepAliveTimeout: timeouts.keepAliveTimeout,
+    clientErrorHandler: clientErrorHandler(timeouts),
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
+  answerExpectations(app.server);
+  const refusal = requestRefusal(app);
   app.addHook('onRequest', (request, reply, done) => {
     // A request arrived: its reads must see every commit made before now (db/database.ts).
     renewReadSnapshot(services.database.db, request.raw.socket instanceof Socket);
     // Every answer names its request (kept by error answers too). Set here rather than in an
     // onSend hook: any onSend hook puts every answer through Fastify's slower send path.
     reply.header('X-Request-Id', request.id);
-    done();
+    const refused = refusal(request);
+    if (refused) done(refused);
+    else done();
   });
-  registerErrorHandling(app);
+  const { availability } = services.database;
+  registerErrorHandling(app, availability);
+  logAvailability(app, availability);
   registerNegotiation(app);
   registerAuth(app, services.auth);
   registerMetrics(app);
   await registerOpenApi(app);
 
-  app.get('/health', async (_request, reply) => {
+  app.get('/health', async (request, reply) => {
     try {
       await sql`select 1`.execute(services.database.db);
+      availability.reached();
       return { success: true, data: { status: 'ok', database: services.database.kind }, meta: [] };
-    } catch {
-      return reply.code(503).send({
-        success: false,
-        data: { status: 'unavailable', database: services.database.kind },
-        meta: { message: 'Database unavailable.' },
-      });
+    } catch (error) {
+      if (isDatabaseUnreachable(error)) availability.lost(error);
+      else request.log.error({ err: error }, 'health check failed');
+      return reply
+        .code(503)
+        .header('Retry-After', String(UNREACHABLE_RETRY_AFTER))
+        .send({
+          success: false,
+          data: { status: 'unavailable', database: services.database.kind },
+          meta: { message: 'Database unavailable.' },
+        });
     }
   });
 

@@ -8,6 +8,12 @@ export interface Config {
   databaseKind: DatabaseKind;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   bodyLimit: number;
+  /** Milliseconds for a request's line and headers to arrive, from its first byte (else 408). */
+  headersTimeout: number;
+  /** Milliseconds for the whole request, headers and body, to arrive (else 408). */
+  requestTimeout: number;
+  /** Milliseconds a keep-alive connection may stay idle between requests before it is closed. */
+  keepAliveTimeout: number;
   /** Demo mode allows the fixed demo tokens of SPEC §5 to exist. */
   demo: boolean;
   /** Database fast paths switched off, to debug (DB_FAST_PATHS_OFF); none by default. */
@@ -39,6 +45,16 @@ export const FAST_PATHS = [
 export type FastPath = (typeof FAST_PATHS)[number];
 
 export const DEFAULT_DATABASE_URL = 'file:./data/loyalty.sqlite';
+
+/**
+ * Timeouts suited to an API whose requests are small (64 KiB at most) and whose clients are
+ * programs: a slow or stalled client cannot hold a connection for long.
+ */
+export const DEFAULT_TIMEOUTS: Pick<Config, 'headersTimeout' | 'requestTimeout' | 'keepAliveTimeout'> = {
+  headersTimeout: 5_000,
+  requestTimeout: 10_000,
+  keepAliveTimeout: 5_000,
+};
 
 export function databaseKindOf(url: string): DatabaseKind {
   if (/^postgres(ql)?:\/\//i.test(url)) return 'postgres';
@@ -88,6 +104,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const host = env.HOST?.trim() || '127.0.0.1';
   if (!/^[\w.:-]+$/.test(host)) throw new ConfigError(`HOST: not a host name or address: "${host}"`);
+  const headersTimeout = integer(env, 'HEADERS_TIMEOUT_MS', DEFAULT_TIMEOUTS.headersTimeout, 100, 600_000);
+  const requestTimeout = integer(env, 'REQUEST_TIMEOUT_MS', DEFAULT_TIMEOUTS.requestTimeout, 100, 600_000);
+  if (headersTimeout > requestTimeout) {
+    // The headers are part of the request (Node refuses the opposite).
+    throw new ConfigError(
+      `HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS (${requestTimeout}), got ${headersTimeout}`,
+    );
+  }
   return {
     port: integer(env, 'PORT', 8080, 0, 65535),
     host,
@@ -95,6 +119,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseKind: databaseKindOf(databaseUrl),
     logLevel: logLevel as Config['logLevel'],
     bodyLimit: integer(env, 'BODY_LIMIT', 65536, 1024, 10 * 1024 * 1024),
+    headersTimeout,
+    requestTimeout,
+    keepAliveTimeout: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', DEFAULT_TIMEOUTS.keepAliveTimeout, 100, 600_000),
     demo: env.DEMO === '1' || env.DEMO === 'true',
     fastPathsOff: fastPathsOff(env),
   };

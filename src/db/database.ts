@@ -2,6 +2,7 @@ import { Kysely } from 'kysely';
 import type { Transaction } from 'kysely';
 import pg from 'pg';
 import { databaseKindOf, sqlitePath, type DatabaseKind, type FastPath } from '../config.js';
+import { DatabaseAvailability } from './availability.js';
 import { startCheckpointer } from './checkpointer.js';
 import type { Db, Executor } from './connections.js';
 import { newSetupCache } from './freshness.js';
@@ -42,6 +43,8 @@ export { StatementCache } from './sqlite/statement-cache.js';
 export interface DatabaseHandle {
   db: Db;
   kind: DatabaseKind;
+  /** Whether the database can be reached, as this process last saw it (db/availability.ts). */
+  availability: DatabaseAvailability;
   close(): Promise<void>;
 }
 
@@ -67,14 +70,36 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
       max: options.poolSize ?? 10,
       // A writer waiting for a row lock gives up after this; the server retries and then answers 503.
       options: '-c lock_timeout=5000 -c statement_timeout=30000',
+      // A database host that does not answer at all (rather than refusing) fails the request
+      // after this (503) instead of holding it for the operating system's connect timeout; it
+      // also bounds the wait for a free connection. TCP keep-alive notices a vanished peer on an
+      // idle connection.
+      connectionTimeoutMillis: 10_000,
+      keepAlive: true,
     });
-    // An idle client losing its connection must not crash the process.
+    const availability = new DatabaseAvailability();
+    // A client losing its connection must not crash the process. The pool listens for that
+    // only while a client is idle; a client checked out (between the statements of a
+    // transaction, or while a query runs) emits the error with no listener, which kills the
+    // process. The query in flight fails on its own (answered 503), and the pool drops the
+    // client when it is released.
     pool.on('error', () => undefined);
-    if (!off.has('named-statements')) pool.on('connect', nameStatements);
+    const namesStatements = !off.has('named-statements');
+    pool.on('connect', (client) => {
+      client.on('error', () => undefined);
+      availability.reached();
+      if (namesStatements) nameStatements(client);
+    });
+    // A statement ran on a live connection: the database is back (if it was gone).
+    pool.on('release', (error: Error | undefined, client: pg.PoolClient) => {
+      if (!availability.available && !error && (client as { _queryable?: boolean })._queryable !== false) {
+        availability.reached();
+      }
+    });
     const db = new Kysely<Database>({
       dialect: new PoolRegisteringDialect({ pool, ...state }),
     });
-    return { db, kind, close: () => db.destroy() };
+    return { db, kind, availability, close: () => db.destroy() };
   }
   const file = sqlitePath(url);
   const database = openSqlite(file);
@@ -100,6 +125,7 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
   return {
     db,
     kind,
+    availability: new DatabaseAvailability(),
     close: async () => {
       await checkpointer?.stop();
       await db.destroy();

@@ -9,8 +9,30 @@
  * unknown, and a slow statement would only be made slower.
  */
 const PG_RETRYABLE = new Set(['40001', '40P01', '55P03']);
-const PG_UNAVAILABLE = new Set(['57014', '57P01', '57P02', '57P03', '53300']);
-const NETWORK_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE']);
+/** Shut down, crashed, starting up, too many connections, dropped: the server cannot serve us. */
+const PG_UNREACHABLE = new Set(['57P01', '57P02', '57P03', '57P04', '57P05', '53300']);
+const NETWORK_UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+/**
+ * What node-postgres throws when a connection is lost or cannot be made: plain errors, with no
+ * SQLSTATE and no network code (the socket's own error, if any, was emitted separately).
+ */
+const PG_CONNECTION_MESSAGES = new Set([
+  'Connection terminated unexpectedly',
+  'Client has encountered a connection error and is not queryable',
+  'Connection terminated due to connection timeout',
+]);
+/** node-postgres's pool: no connection became free in time. Busy, not unreachable. */
+const PG_POOL_TIMEOUT = 'timeout exceeded when trying to connect';
 
 function codeOf(error: unknown): string | null {
   if (!error || typeof error !== 'object') return null;
@@ -25,15 +47,26 @@ export function isRetryableDatabaseError(error: unknown): boolean {
   return PG_RETRYABLE.has(code) || code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
 }
 
+/**
+ * The database cannot be reached, or the connection to it was lost (PostgreSQL): refused,
+ * reset, shut down, crashed, starting up. Whatever the request was doing when it happened may
+ * or may not have committed.
+ */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  // Node tries each address of a host name in turn and reports every failure at once.
+  if (error instanceof AggregateError && error.errors.some(isDatabaseUnreachable)) return true;
+  const code = codeOf(error);
+  if (code) return PG_UNREACHABLE.has(code) || code.startsWith('08') || NETWORK_UNREACHABLE.has(code);
+  return error instanceof Error && PG_CONNECTION_MESSAGES.has(error.message);
+}
+
 /** Anything that makes the database busy or unreachable for now: 503 with Retry-After. */
 export function isTransientDatabaseError(error: unknown): boolean {
-  const code = codeOf(error);
-  if (!code) return false;
   return (
     isRetryableDatabaseError(error) ||
-    PG_UNAVAILABLE.has(code) ||
-    code.startsWith('08') ||
-    NETWORK_UNAVAILABLE.has(code)
+    codeOf(error) === '57014' ||
+    isDatabaseUnreachable(error) ||
+    (error instanceof Error && error.message === PG_POOL_TIMEOUT)
   );
 }
 

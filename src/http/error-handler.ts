@@ -1,8 +1,10 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { AppError, type ErrorKind } from '../errors.js';
 import { failure, type Envelope } from './envelope.js';
+import { unrouted } from './unrouted.js';
 import { toFieldErrors } from './validation.js';
-import { isTransientDatabaseError } from '../db/errors.js';
+import type { DatabaseAvailability } from '../db/availability.js';
+import { isDatabaseUnreachable, isTransientDatabaseError } from '../db/errors.js';
 
 /** The only mapping from error kinds to HTTP statuses. */
 export const STATUS: Record<ErrorKind, number> = {
@@ -10,12 +12,17 @@ export const STATUS: Record<ErrorKind, number> = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
   not_acceptable: 406,
+  request_timeout: 408,
   conflict: 409,
   payload_too_large: 413,
+  expectation_failed: 417,
+  uri_too_long: 414,
   unsupported_media_type: 415,
   invalid: 422,
   too_many_requests: 429,
+  headers_too_large: 431,
   internal: 500,
   unavailable: 503,
 };
@@ -46,11 +53,36 @@ function fromFastify(error: FastifyError): AppError | null {
   return null;
 }
 
+/** Seconds a client is asked to wait when the database cannot be reached (a restart takes a few). */
+export const UNREACHABLE_RETRY_AFTER = 2;
+
+/** The answer to a request that met an unreachable database (down, restarting, connection lost). */
+const databaseUnavailable = () =>
+  new AppError(
+    'unavailable',
+    'The database is unavailable, please retry.',
+    undefined,
+    UNREACHABLE_RETRY_AFTER,
+  );
+
+/**
+ * Errors of the request itself, to which Fastify gives a status: its own (validation, body
+ * parsing) and the request stream's. A body that stops coming fails with the network codes a
+ * lost database connection has (ECONNRESET "aborted"): it must not be taken for one.
+ */
+const fromRequest = (error: unknown) => typeof (error as { statusCode?: unknown })?.statusCode === 'number';
+
+/** The database cannot be reached (down, restarting, connection lost): 503, logged once. */
+const isUnreachableDatabase = (error: unknown) => !fromRequest(error) && isDatabaseUnreachable(error);
+
 /** Any thrown value → our error. Unknown errors become a generic 500 that reveals nothing. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
-  if (isTransientDatabaseError(error)) {
-    return new AppError('unavailable', 'The server is busy, please retry.', undefined, 1);
+  if (!fromRequest(error)) {
+    if (isDatabaseUnreachable(error)) return databaseUnavailable();
+    if (isTransientDatabaseError(error)) {
+      return new AppError('unavailable', 'The server is busy, please retry.', undefined, 1);
+    }
   }
   const fromFramework = fromFastify(error as FastifyError);
   if (fromFramework) return fromFramework;
@@ -67,18 +99,21 @@ export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
   return reply.code(status).type('application/json; charset=utf-8').send(body);
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(app: FastifyInstance, availability: DatabaseAvailability): void {
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error);
-    if (appError.kind === 'internal' || appError.kind === 'unavailable') {
+    if (isUnreachableDatabase(error)) {
+      // One line when the outage begins (http/database-outage.ts), not a stack per request.
+      availability.lost(error);
+      request.log.debug({ err: error }, 'database unreachable');
+    } else if (appError.kind === 'internal' || appError.kind === 'unavailable') {
       request.log.error({ err: error }, 'request failed');
     }
     return sendError(reply, appError);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendError(
-      reply,
-      new AppError('not_found', `Route ${request.method} ${request.url.split('?')[0]} not found.`),
-    ),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const { error, allow } = unrouted(request);
+    if (allow) reply.header('Allow', allow);
+    return sendError(reply, error);
+  });
 }

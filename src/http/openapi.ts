@@ -64,7 +64,20 @@ Get a user token with \`POST /auth\`.
 **Extensions** (ours, additive, marked \`x-extension: true\`): the \`Idempotency-Key\` request header on every
 POST/PUT/PATCH/DELETE (same key and request within 24 h replays the first answer with \`Idempotency-Replayed: true\`;
 same key, different request: 422; same key while the first runs: 409; not on \`POST /auth\`, whose answer holds a
-token that is never stored), and the card transaction history.`;
+token that is never stored), and the card transaction history.
+
+**Errors below the routes**, in the envelope too: \`405\` with \`Allow\` for a known path asked with a method it
+does not have (e.g. \`TRACE\`); \`414\` for a path parameter over 100 characters; and, on a connection the server then
+closes (\`Connection: close\`), \`400\` for a request the HTTP parser refuses (unknown method, an invalid character in
+a header, \`Content-Length\` with \`Transfer-Encoding\`, an HTTP/1.1 request without \`Host\`), \`417\` for an
+\`Expect\` other than \`100-continue\`, \`431\` for a request line and headers over 16 KiB, and \`408\` when the
+headers do not arrive within 5 s or the whole request within 10 s of its first byte (defaults). A kept-alive
+connection idle for 5 s is closed. A request that arrives while the server shuts down: \`503\` with \`Retry-After: 1\`.
+
+**Database unavailable.** While the database cannot be reached (down, restarting, or the connection lost during a
+request) every request that needs it is answered \`503\` with \`Retry-After: 2\`; the server recovers by itself when the
+database is back. A write whose connection was lost during it may or may not have been applied: retry it with the
+same \`Idempotency-Key\` to learn which (the first answer is replayed, or the write runs now).`;
 
 type JsonObject = Record<string, any>;
 

@@ -6,11 +6,12 @@ import type { Database } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import {
   ClaimLostError,
+  CLAIM_LEASE_SECONDS,
   fingerprint,
   type IdempotencyService,
 } from '../modules/idempotency/idempotency.service.js';
 import { errorReply, sendError, STATUS } from './error-handler.js';
-import { isRetryableDatabaseError, isTransientDatabaseError } from '../db/errors.js';
+import { isDatabaseUnreachable, isRetryableDatabaseError, isTransientDatabaseError } from '../db/errors.js';
 import { groupsCommits, writeTransaction } from '../db/group-commit.js';
 
 export interface WriteAnswer {
@@ -39,6 +40,8 @@ export interface WriteOptions {
 export const MAX_ATTEMPTS = 6;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const JSON_TYPE = 'application/json; charset=utf-8';
+/** How often a key claimed when the database went away is offered back (`releaseLater`). */
+const RELEASE_RETRY_MS = 500;
 const KEY_MESSAGE = 'Idempotency-Key must be 1 to 255 printable ASCII characters without spaces.';
 
 interface HeldKey {
@@ -52,13 +55,17 @@ interface HeldKey {
  * - the effect runs in a transaction (on SQLite, in a group commit: db/group-commit.ts), or on
  *   its own when it is atomic by itself and no key's answer must commit with it (`atomic`); a busy
  *   database (lock timeout, serialization failure, SQLITE_BUSY) retries it a bounded number of
- *   times, then answers 503 with Retry-After — never a wrong business answer, never a 500;
+ *   times, then answers 503 with Retry-After — never a wrong business answer, never a 500; an
+ *   unreachable database (down, or the connection lost mid-way) is not retried, since whether the
+ *   effect committed is unknown: the error handler answers 503;
  * - with an `Idempotency-Key`, the answer is stored with the effect and replayed on retries.
  * The answer is sent as the exact bytes that were stored, so a replay is identical.
  */
 export class WriteRunner {
   private active = 0;
   private readonly idle: (() => void)[] = [];
+  /** Shutdown began (`drain`): keys are no longer given back in the background. */
+  private closing = false;
 
   constructor(
     private readonly db: Db,
@@ -85,6 +92,7 @@ export class WriteRunner {
    * Fastify's close does not wait for a handler whose client has already hung up.
    */
   drain(): Promise<void> {
+    this.closing = true;
     return this.active === 0 ? Promise.resolve() : new Promise((resolve) => this.idle.push(resolve));
   }
 
@@ -125,7 +133,9 @@ export class WriteRunner {
         }
         // A lost claim belongs to the request that took it over: neither store nor release it.
         if (held && !(error instanceof ClaimLostError)) await this.settleFailure(held, error, request);
-        if (isTransientDatabaseError(error)) {
+        // An unreachable database (down, or the connection lost mid-way) is not retried here:
+        // whether the work committed is unknown. The error handler answers it 503.
+        if (isTransientDatabaseError(error) && !isDatabaseUnreachable(error)) {
           request.log.warn({ err: error, attempts: attempt }, 'write gave up: database busy');
           return sendError(
             reply,
@@ -152,9 +162,31 @@ export class WriteRunner {
       }
       await this.idempotency.release(partnerId, key, lease);
     } catch (storeError) {
-      // The claim stays "running" until its lease passes; then a retry takes it over.
-      request.log.warn({ err: storeError }, 'could not settle an idempotency key');
+      // The database went away: the key is given back once it answers again.
+      if (isDatabaseUnreachable(storeError)) this.releaseLater(held);
+      // Otherwise the claim stays "running" until its lease passes; then a retry takes it over.
+      else request.log.warn({ err: storeError }, 'could not settle an idempotency key');
     }
+  }
+
+  /**
+   * The database went away with a key claimed: give the key back once it is reachable again, so
+   * that a retry runs the request at once rather than meeting "still running" (409) until the
+   * claim's lease passes. Safe whatever became of the effect: the release removes the claim only
+   * while it is still running under this lease, and the effect stores its answer in that same row
+   * in its own transaction, so one of the two wins. A committed effect keeps its stored answer
+   * (replayed); an effect not committed (rolled back, or still in flight on a connection the
+   * server lost) can no longer store its answer, so it cannot commit.
+   */
+  private releaseLater({ partnerId, key, lease }: HeldKey): void {
+    const until = Date.now() + CLAIM_LEASE_SECONDS * 1000;
+    const attempt = () => {
+      if (this.closing || Date.now() > until) return;
+      this.idempotency.release(partnerId, key, lease).catch((error: unknown) => {
+        if (isDatabaseUnreachable(error)) setTimeout(attempt, RELEASE_RETRY_MS).unref();
+      });
+    };
+    setTimeout(attempt, RELEASE_RETRY_MS).unref();
   }
 
   private async complete(

@@ -1,3 +1,6 @@
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
+import type { InjectOptions } from 'fastify';
 import { expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { DEMO_AUTH, describeEachDialect } from '../helpers/app.js';
@@ -66,6 +69,62 @@ describeEachDialect('error table', (ctx) => {
       payload: { amount: 1 },
     });
     expect(expectError(res, 404).meta.message).toBe('Loyalty card not found.');
+  });
+
+  it('405 with Allow: a known path asked with a method it does not have', async () => {
+    const wrongMethod = await ctx.request({
+      method: 'DELETE',
+      url: TX,
+      headers: { authorization: DEMO_AUTH },
+    });
+    expect(expectError(wrongMethod, 405).meta.message).toBe(
+      'Method DELETE is not allowed on /api/v1/company/12345/loyalty/cards/9210520/manual_transaction.',
+    );
+    expect(wrongMethod.headers.allow).toBe('POST');
+    // Fastify's types name only the methods it routes; TRACE reaches it all the same.
+    for (const method of ['TRACE', 'PUT', 'OPTIONS'] as InjectOptions['method'][]) {
+      const res = await ctx.request({ method, url: '/health?x=1' });
+      expect(expectError(res, 405).meta.message).toBe(`Method ${method} is not allowed on /health.`);
+      expect(res.headers.allow).toBe('GET, HEAD');
+    }
+    // An unknown path stays 404, whatever the method.
+    expectError(
+      await ctx.request({ method: 'TRACE' as InjectOptions['method'], url: '/api/v1/nothing/here' }),
+      404,
+    );
+  });
+
+  it('414: a path parameter over 100 characters (a 101-digit card id)', async () => {
+    const res = await ctx.request({
+      method: 'GET',
+      url: `/api/v1/loyalty/cards/12345/${'9'.repeat(101)}/transactions`,
+      headers: { authorization: DEMO_AUTH },
+    });
+    expect(expectError(res, 414).meta.message).toBe(
+      'Request path is too long: a path parameter has over 100 characters.',
+    );
+    // Whatever the method: no route takes such a path.
+    const traced = await ctx.request({
+      method: 'TRACE' as InjectOptions['method'],
+      url: `/api/v1/loyalty/cards/12345/${'9'.repeat(101)}/transactions`,
+    });
+    expectError(traced, 414);
+    expect(traced.headers.allow).toBeUndefined();
+    // 100 characters are still routed (and not found).
+    const longest = await ctx.request({
+      method: 'GET',
+      url: `/api/v1/loyalty/cards/12345/${'9'.repeat(100)}/transactions`,
+      headers: { authorization: DEMO_AUTH },
+    });
+    expectError(longest, 404);
+  });
+
+  it('400 in the envelope for a URL that cannot be decoded', async () => {
+    const res = await ctx.request({
+      method: 'GET',
+      url: '/api/v1/loyalty/cards/12345/%E0%A4%A/transactions',
+    });
+    expect(expectError(res, 400).meta.message).toBe('Malformed URL: it cannot be decoded.');
   });
 
   it('404 (never 500) for a malformed path id', async () => {
@@ -145,6 +204,74 @@ describeEachDialect('error table', (ctx) => {
     expect(expectError(res, 500).meta.message).toBe('Internal server error.');
     expect(res.body).not.toContain('vault');
     await app.close();
+  });
+
+  it('503 (never 500): a database connection lost mid-request, or a database that cannot be reached', async () => {
+    const app = await buildApp({
+      services: ctx.services,
+      config: { bodyLimit: 65536, logLevel: 'silent' },
+      logger: false,
+    });
+    // What node-postgres throws: no SQLSTATE, so only the message says what happened.
+    const lost = [
+      new Error('Connection terminated unexpectedly'),
+      new Error('Client has encountered a connection error and is not queryable'),
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+    ];
+    app.get('/lost/:i', async (request) => {
+      throw lost[Number((request.params as { i: string }).i)];
+    });
+    for (let i = 0; i < lost.length; i++) {
+      const res = await app.inject({ method: 'GET', url: `/lost/${i}` });
+      expect(expectError(res, 503).meta.message).toBe('The database is unavailable, please retry.');
+      expect(res.headers['retry-after']).toBe('2');
+      expect(res.body).not.toMatch(/terminated|queryable|ECONNREFUSED/);
+    }
+    await app.close();
+  });
+
+  it('503 in the envelope for a request that arrives while the server shuts down', async () => {
+    const app = await buildApp({
+      services: ctx.services,
+      config: { bodyLimit: 65536, logLevel: 'silent' },
+      logger: false,
+    });
+    let entered!: () => void;
+    const inSlow = new Promise<void>((resolve) => (entered = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    app.get('/slow', async () => {
+      entered();
+      await released;
+      return { success: true, data: null, meta: [] };
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as AddressInfo;
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+    await inSlow;
+    const closed = app.close();
+    // A second request on the busy connection, once closing has begun.
+    socket.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    release();
+    await closed;
+    await ended;
+    const answers = received.split(/(?=HTTP\/1\.1 )/);
+    expect(answers).toHaveLength(2);
+    expect(answers[0]).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answers[1]).toMatch(/^HTTP\/1\.1 503 /);
+    expect(answers[1]).toMatch(/\r\nretry-after: 1\r\n/i);
+    expect(answers[1]).toMatch(/\r\ncontent-type: application\/json/i);
+    expect(answers[1]).toMatch(/\r\nconnection: close\r\n/i);
+    expect(JSON.parse(answers[1]!.slice(answers[1]!.indexOf('\r\n\r\n') + 4))).toEqual({
+      success: false,
+      data: null,
+      meta: { message: 'The server is shutting down, please retry.' },
+    });
   });
 
   it('every answer carries a request id', async () => {

@@ -19,6 +19,7 @@ import { Factory } from './factory.js';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const live = new Set<ChildProcess>();
+const MAX_LINES = 20_000;
 process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
@@ -32,6 +33,10 @@ export interface HttpAnswer {
 
 export class ServerProcess {
   private readonly output: string[] = [];
+  /** Every complete line printed (the first MAX_LINES), and how many there were in all. */
+  private readonly printed: string[] = [];
+  private printedCount = 0;
+  private partialLine = '';
   private readonly exited: Promise<number | null>;
   private done = false;
   readonly agent: http.Agent;
@@ -43,8 +48,13 @@ export class ServerProcess {
     maxSockets: number,
   ) {
     const keep = (chunk: Buffer) => {
-      this.output.push(chunk.toString());
+      const text = chunk.toString();
+      this.output.push(text);
       if (this.output.length > 200) this.output.shift();
+      const lines = (this.partialLine + text).split('\n');
+      this.partialLine = lines.pop()!;
+      this.printedCount += lines.length;
+      for (const line of lines) if (this.printed.length < MAX_LINES) this.printed.push(line);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
@@ -59,7 +69,7 @@ export class ServerProcess {
     this.agent = new http.Agent({ keepAlive: true, maxSockets });
   }
 
-  /** Starts a server on the database and waits until `/health` answers 200 (30 s at most). */
+  /** Starts a server on the database and waits until `/health` answers 200 (60 s at most). */
   static async start(
     databaseUrl: string,
     options: { port?: number; maxSockets?: number; env?: Record<string, string> } = {},
@@ -106,16 +116,21 @@ export class ServerProcess {
   }
 
   private async waitReady(): Promise<void> {
-    const deadline = Date.now() + 30_000;
+    // Generous: on a small machine busy with other tests' processes, starting takes a while.
+    const deadline = Date.now() + 60_000;
+    let last = 'no answer yet';
     for (;;) {
       if (this.done) throw new Error(`server exited during start-up:\n${this.log()}`);
       try {
-        const answer = await this.request('GET', '/health');
+        const answer = await this.request('GET', '/health', { timeoutMs: 10_000 });
         if (answer.status === 200) return;
-      } catch {
-        // not listening yet
+        last = `${answer.status} ${answer.text}`;
+      } catch (error) {
+        last = (error as Error).message; // not listening yet
       }
-      if (Date.now() > deadline) throw new Error(`server not ready in 30 s:\n${this.log()}`);
+      if (Date.now() > deadline) {
+        throw new Error(`server not ready in 60 s (last /health: ${last}):\n${this.log()}`);
+      }
       await sleep(100);
     }
   }
@@ -127,6 +142,14 @@ export class ServerProcess {
   /** Everything the process printed that is still kept (the last 200 chunks). */
   fullLog(): string {
     return this.output.join('');
+  }
+
+  /**
+   * The lines printed since the start (the first 20,000 of them), and how many were printed in
+   * all: `{ lines, count }`.
+   */
+  printedLines(): { lines: string[]; count: number } {
+    return { lines: [...this.printed], count: this.printedCount };
   }
 
   /** Resolves with the exit code once the process has ended. */

@@ -11,6 +11,9 @@ describe('configuration', () => {
       databaseKind: 'sqlite',
       logLevel: 'info',
       bodyLimit: 65536,
+      headersTimeout: 5000,
+      requestTimeout: 10000,
+      keepAliveTimeout: 5000,
       demo: false,
       fastPathsOff: [],
     });
@@ -25,6 +28,12 @@ describe('configuration', () => {
     expect(loadConfig({ DB_FAST_PATHS_OFF: 'all' }).fastPathsOff).toEqual([...FAST_PATHS]);
     for (const name of FAST_PATHS)
       expect(loadConfig({ DB_FAST_PATHS_OFF: name }).fastPathsOff).toEqual([name]);
+  });
+
+  it('reads the timeouts in milliseconds', () => {
+    expect(
+      loadConfig({ HEADERS_TIMEOUT_MS: '2000', REQUEST_TIMEOUT_MS: '3000', KEEP_ALIVE_TIMEOUT_MS: '61000' }),
+    ).toMatchObject({ headersTimeout: 2000, requestTimeout: 3000, keepAliveTimeout: 61000 });
   });
 
   it('selects PostgreSQL by URL', () => {
@@ -42,6 +51,10 @@ describe('configuration', () => {
       /^DB_FAST_PATHS_OFF: unknown fast path "cache" \(use all, or /,
     ],
     [{ DB_FAST_PATHS_OFF: 'all,reader' }, /^DB_FAST_PATHS_OFF: unknown fast path "all"/],
+    [{ HEADERS_TIMEOUT_MS: '5s' }, /^HEADERS_TIMEOUT_MS:/],
+    [{ REQUEST_TIMEOUT_MS: '0' }, /^REQUEST_TIMEOUT_MS: must be between 100 and 600000/],
+    [{ KEEP_ALIVE_TIMEOUT_MS: '700000' }, /^KEEP_ALIVE_TIMEOUT_MS:/],
+    [{ HEADERS_TIMEOUT_MS: '20000' }, /^HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS \(10000\)/],
   ])('refuses %j naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
