@@ -177,10 +177,13 @@ export class AuthService {
     return { id: row.id, chain_id: row.chain_id };
   }
 
-  /** Whether the partner reaches this location (an entity elsewhere is answered as not found). */
-  async partnerReachesLocation(auth: AuthContext, locationId: number): Promise<boolean> {
+  /**
+   * Whether the caller may act on this location: the partner connected to it and the user granted
+   * it, as `requireLocation` demands (an entity found elsewhere is answered as not found).
+   */
+  async grantsLocation(auth: AuthContext, locationId: number): Promise<boolean> {
     const row = await this.repo.locationAccess(locationId, auth.partnerId, auth.user?.id ?? null);
-    return Boolean(row?.partner_ok);
+    return Boolean(row?.partner_ok && row.user_ok);
   }
 
   async requireChain(

@@ -60,6 +60,10 @@ export const cardsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       schema: {
         operationId: 'get_loyalty_card_list_by_client_id',
         summary: 'Get a List of Customer Cards by ID',
+        description:
+          "The live cards of the client's phone in the client's chain, with the programs active at the " +
+          "client's location. A client at a location the partner is not connected to or the user is not " +
+          'granted is answered 404, exactly like a client that does not exist.',
         tags: [TAG],
         security: [{ BearerPartnerUser: [] }],
         params: Type.Object({ client_id: PathId('Client id') }),
@@ -68,8 +72,7 @@ export const cardsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     },
     async (request) => {
       const data = await services.cards.cardsOfClient(request.auth, request.params.client_id, {
-        reaches: (a, id) => auth.partnerReachesLocation(a, id),
-        require: (a, id) => auth.requireLocation(a, id),
+        grants: (a, id) => auth.grantsLocation(a, id),
       });
       return list(data);
     },
