@@ -11,6 +11,8 @@ export type ErrorKind =
   | 'unsupported_media_type'
   | 'conflict'
   | 'payload_too_large'
+  | 'precondition_failed'
+  | 'range_not_satisfiable'
   | 'invalid'
   | 'too_many_requests'
   | 'unavailable'

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { AppError, type ErrorKind } from '../errors.js';
 import { failure, type Envelope } from './envelope.js';
@@ -12,8 +13,10 @@ export const STATUS: Record<ErrorKind, number> = {
   not_found: 404,
   not_acceptable: 406,
   conflict: 409,
+  precondition_failed: 412,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  range_not_satisfiable: 416,
   invalid: 422,
   too_many_requests: 429,
   internal: 500,
@@ -42,8 +45,29 @@ function fromFastify(error: FastifyError): AppError | null {
     const first = Object.values(errors)[0]?.[0] ?? 'Invalid request.';
     return new AppError('invalid', first, errors);
   }
-  if (error.statusCode === 400) return new AppError('bad_request', 'Bad request.');
-  return null;
+  return ownClientStatus(error);
+}
+
+const KIND_OF_STATUS = new Map(Object.entries(STATUS).map(([kind, status]) => [status, kind as ErrorKind]));
+
+/**
+ * An error that carries its own 4xx status (the docs page's static files answer 403 for a path
+ * that climbs out, 412 for a failed If-Match, 416 for an unsatisfiable Range) is the client's
+ * error, not a bug: it keeps its status, in the envelope, with the status's own sentence. A 4xx
+ * status without a kind here is answered as 400.
+ */
+function ownClientStatus(error: FastifyError): AppError | null {
+  const status = error.statusCode;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 499) return null;
+  const kind = KIND_OF_STATUS.get(status) ?? 'bad_request';
+  const reason = STATUS_CODES[STATUS[kind]] ?? 'Bad request';
+  return new AppError(kind, `${reason.charAt(0)}${reason.slice(1).toLowerCase()}.`);
+}
+
+/** A 416 names the size of what was asked for (RFC 9110 §15.5.17); @fastify/send puts it on the error. */
+function contentRangeOf(error: unknown): string | undefined {
+  const value = (error as { headers?: Record<string, unknown> } | null)?.headers?.['Content-Range'];
+  return typeof value === 'string' ? value : undefined;
 }
 
 /** Any thrown value → our error. Unknown errors become a generic 500 that reveals nothing. */
@@ -73,6 +97,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (appError.kind === 'internal' || appError.kind === 'unavailable') {
       request.log.error({ err: error }, 'request failed');
     }
+    const contentRange = appError.kind === 'range_not_satisfiable' ? contentRangeOf(error) : undefined;
+    if (contentRange) reply.header('Content-Range', contentRange);
     return sendError(reply, appError);
   });
   app.setNotFoundHandler((request, reply) =>

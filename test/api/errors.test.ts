@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { DEMO_AUTH, describeEachDialect } from '../helpers/app.js';
@@ -145,6 +146,61 @@ describeEachDialect('error table', (ctx) => {
     expect(expectError(res, 500).meta.message).toBe('Internal server error.');
     expect(res.body).not.toContain('vault');
     await app.close();
+  });
+
+  it('a client error with its own status keeps it (docs static files: 403, 412, 416), not 500, not logged as an error', async () => {
+    const app = await buildApp({
+      services: ctx.services,
+      config: { bodyLimit: 65536, logLevel: 'silent' },
+      logger: false,
+    });
+    const logged: unknown[] = [];
+    app.addHook('onRequest', async (request) => {
+      request.log.error = ((...args: unknown[]) => logged.push(args)) as never;
+    });
+    app.get('/boom', async () => {
+      throw new Error('a bug');
+    });
+    // Over a real socket: an in-process request resolves `%2e%2e` before the router sees it.
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      // node:http sends the path as written (fetch would resolve `%2e%2e` too).
+      const get = (path: string, headers: Record<string, string> = {}) =>
+        new Promise<{ statusCode: number; headers: Record<string, unknown>; json: () => any }>(
+          (resolve, reject) => {
+            const { hostname, port } = new URL(base);
+            const req = httpRequest({ host: hostname, port, path, headers }, (res) => {
+              let body = '';
+              res.setEncoding('utf8');
+              res.on('data', (chunk: string) => (body += chunk));
+              res.on('end', () =>
+                resolve({
+                  statusCode: res.statusCode ?? 0,
+                  headers: res.headers,
+                  json: () => JSON.parse(body),
+                }),
+              );
+            });
+            req.on('error', reject);
+            req.end();
+          },
+        );
+      const climb = await get('/docs/static/%2e%2e/%2e%2e/package.json');
+      expect(expectError(climb, 403).meta.message).toBe('Forbidden.');
+      expect(
+        expectError(await get('/docs/static/index.css', { 'if-match': '"nope"' }), 412).meta.message,
+      ).toBe('Precondition failed.');
+      const range = await get('/docs/static/index.css', { range: 'bytes=5-1' });
+      expect(expectError(range, 416).meta.message).toBe('Range not satisfiable.');
+      expect(range.headers['content-range']).toMatch(/^bytes \*\/\d+$/);
+      expect((await get('/docs/static/index.css')).statusCode).toBe(200);
+      expect(logged).toEqual([]);
+      // The recorder is live: a bug is still a 500, logged at error level.
+      expectError(await get('/boom'), 500);
+      expect(logged).toHaveLength(1);
+    } finally {
+      await app.close();
+    }
   });
 
   it('every answer carries a request id', async () => {
