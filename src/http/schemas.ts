@@ -1,4 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
+import { MAX_PAGE } from '../lib/fields.js';
 
 /**
  * Shared TypeBox building blocks. These schemas validate requests, shape answers and become
@@ -32,6 +33,62 @@ export const PhoneLike = (description: string, example?: unknown) =>
     errorMessage: 'must be a phone number',
     ...(example === undefined ? {} : { examples: [example] }),
   });
+
+export { MAX_PAGE };
+
+/** `page` in a query string, the one paging definition of every list: 1 to MAX_PAGE, 1 by default. */
+export const Page = () =>
+  Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: MAX_PAGE,
+      default: 1,
+      description: `Page number, from 1 to ${MAX_PAGE}`,
+    }),
+  );
+
+/** A page size in a query string: 1 to `max`, `fallback` by default. */
+export const PageSize = (max: number, fallback: number) =>
+  Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: max,
+      default: fallback,
+      description: `Page size: 1 to ${max}, default ${fallback}`,
+    }),
+  );
+
+/**
+ * A whole number from 1 to `max` in a body: a JSON integer or its string form (SPEC §1 leniency),
+ * bounded in both forms so the document states the bound the server applies (lib/fields `intField`).
+ */
+export const PositiveIntLike = (max: number, description: string) =>
+  Type.Union(
+    [Type.Integer({ minimum: 1, maximum: max }), Type.String({ pattern: `^\\s*\\+?0*${upTo(max)}\\s*$` })],
+    { description, errorMessage: `must be a whole number from 1 to ${max}` },
+  );
+
+/** A regular expression group matching the decimal integers 1 to `max` (no leading zeros). */
+function upTo(max: number): string {
+  const digits = String(max);
+  const n = digits.length;
+  const options: string[] = [];
+  if (n > 1) options.push(n > 2 ? `[1-9]\\d{0,${n - 2}}` : '[1-9]');
+  // Numbers of n digits below max: max's first i digits, a smaller digit, then any digits.
+  for (let i = 0; i < n; i++) {
+    const low = i === 0 ? 1 : 0;
+    const high = Number(digits[i]) - 1;
+    if (high < low) continue;
+    const rest = n - i - 1;
+    options.push(
+      digits.slice(0, i) +
+        (low === high ? `${low}` : `[${low}-${high}]`) +
+        (rest > 1 ? `\\d{${rest}}` : rest ? '\\d' : ''),
+    );
+  }
+  options.push(digits);
+  return `(?:${options.join('|')})`;
+}
 
 export const ErrorEnvelope = Type.Object(
   {

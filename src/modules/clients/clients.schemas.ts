@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { NumberLike, PhoneLike } from '../../http/schemas.js';
+import { MAX_PAGE, NumberLike, Page, PageSize, PhoneLike, PositiveIntLike } from '../../http/schemas.js';
 
 /** Wire objects of the Clients operations (altegio-reference.md §6) and of C-1. */
 
@@ -87,8 +87,8 @@ export const ClientListQuery = Type.Object({
   'id[]': Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { description: 'Client ids' })),
   changed_after: Type.Optional(Type.String({ description: 'Changed at or after (ISO-8601 date-time)' })),
   changed_before: Type.Optional(Type.String({ description: 'Changed at or before (ISO-8601 date-time)' })),
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
-  count: Type.Optional(Type.Integer({ minimum: 1, maximum: 300, default: 20 })),
+  page: Page(),
+  count: PageSize(300, 20),
 });
 
 export const SEARCH_FIELDS = [
@@ -145,8 +145,8 @@ export const ClientSearchBody = Type.Object(
     operation: Type.Optional(literals(['AND', 'OR'] as const, 'How filters combine (AND by default)')),
     order_by: Type.Optional(literals(SEARCH_ORDER)),
     order_by_direction: Type.Optional(literals(['ASC', 'DESC'] as const)),
-    page: Type.Optional(NumberLike('Page, from 1')),
-    page_size: Type.Optional(NumberLike('Rows per page, 1 to 200 (25 by default)')),
+    page: Type.Optional(PositiveIntLike(MAX_PAGE, `Page, from 1 to ${MAX_PAGE}`)),
+    page_size: Type.Optional(PositiveIntLike(200, 'Rows per page, 1 to 200 (25 by default)')),
   },
   { $id: 'ClientSearchBody' },
 );

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { IdLike, NumberLike, PhoneLike } from '../../http/schemas.js';
+import { IdLike, NumberLike, Page, PageSize, PhoneLike } from '../../http/schemas.js';
 import { ChainRef } from '../cards/cards.schemas.js';
 
 /** Wire objects of the Locations operations (altegio-reference.md §5), named as Altegio names them. */
@@ -100,8 +100,8 @@ export const LocationListQuery = Type.Object({
   min_id: Type.Optional(Type.Integer({ minimum: 0, description: 'Only ids from this one up' })),
   show_deleted: Flag('1: include deactivated (deleted) locations'),
   show_groups: Flag('1: add the `groups` map to each location'),
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
-  count: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 1000, description: 'Page size' })),
+  page: Page(),
+  count: PageSize(1000, 1000),
 });
 
 export const LocationGetQuery = Type.Object({
