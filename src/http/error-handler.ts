@@ -1,7 +1,9 @@
 import { STATUS_CODES } from 'node:http';
+import type { ErrorObject } from 'ajv';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { AppError, type ErrorKind } from '../errors.js';
 import { failure, type Envelope } from './envelope.js';
+import { TEXT_KEYWORD } from './input-guard.js';
 import { toFieldErrors } from './validation.js';
 import { isTransientDatabaseError } from '../db/errors.js';
 
@@ -40,12 +42,21 @@ function fromFastify(error: FastifyError): AppError | null {
       return new AppError('bad_request', 'Malformed JSON in request body.');
   }
   if (error.validation) {
-    if (error.validationContext === 'params') return new AppError('not_found', 'Not found.');
-    const errors = toFieldErrors(error.validation as never);
+    const failures = error.validation as ErrorObject[];
+    // A malformed path id is an entity that does not exist; a malformed path text (a phone) is
+    // invalid input, named like any other field.
+    if (error.validationContext === 'params' && !failures.every(isAboutText)) {
+      return new AppError('not_found', 'Not found.');
+    }
+    const errors = toFieldErrors(failures);
     const first = Object.values(errors)[0]?.[0] ?? 'Invalid request.';
     return new AppError('invalid', first, errors);
   }
   return ownClientStatus(error);
+}
+
+function isAboutText(failure: ErrorObject): boolean {
+  return failure.keyword === TEXT_KEYWORD || (failure.parentSchema as { type?: unknown })?.type === 'string';
 }
 
 const KIND_OF_STATUS = new Map(Object.entries(STATUS).map(([kind, status]) => [status, kind as ErrorKind]));

@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject, type Options } from 'ajv';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { FieldErrors } from '../errors.js';
+import { TEXT_KEYWORD, unstorableTextErrors } from './input-guard.js';
 
 /**
  * Two validators, one per kind of input. Query strings and path parameters are text by nature,
@@ -19,17 +20,20 @@ const forText = new Ajv({ ...common, coerceTypes: 'array' });
 const forBody = new Ajv({ ...common, coerceTypes: false });
 
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
-  if (httpPart !== 'body') return forText.compile(schema as object);
-  const validate = forBody.compile(schema as object);
-  // A missing body is validated as an empty object, so the answer names the missing fields
-  // ("amount is required") rather than complaining about the body as a whole.
-  const validateBody = (data: unknown) => {
-    const ok = validate(data ?? {});
-    validateBody.errors = validate.errors;
-    return ok;
+  const isBody = httpPart === 'body';
+  const validate = (isBody ? forBody : forText).compile(schema as object);
+  const check = (data: unknown) => {
+    // A missing body is validated as an empty object, so the answer names the missing fields
+    // ("amount is required") rather than complaining about the body as a whole.
+    const input = isBody ? (data ?? {}) : data;
+    const ok = validate(input);
+    // Every string of every part, whatever its schema says (input-guard.ts).
+    const unstorable = unstorableTextErrors(input);
+    check.errors = unstorable.length === 0 ? validate.errors : [...(validate.errors ?? []), ...unstorable];
+    return ok && unstorable.length === 0;
   };
-  validateBody.errors = validate.errors;
-  return validateBody;
+  check.errors = validate.errors;
+  return check;
 };
 
 function fieldOf(error: ErrorObject): string {
@@ -62,7 +66,11 @@ export function toFieldErrors(errors: ErrorObject[]): FieldErrors {
   for (const error of errors) {
     if (error.keyword === 'if') continue;
     const insideUnion = [...unionPaths].some(
-      (p) => error.keyword !== 'anyOf' && error.keyword !== 'required' && error.instancePath.startsWith(p),
+      (p) =>
+        error.keyword !== 'anyOf' &&
+        error.keyword !== 'required' &&
+        error.keyword !== TEXT_KEYWORD &&
+        error.instancePath.startsWith(p),
     );
     if (insideUnion) continue;
     const field = fieldOf(error);
