@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject, type Options } from 'ajv';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { FieldErrors } from '../errors.js';
-import { TEXT_KEYWORD, unstorableTextErrors } from './input-guard.js';
+import { inputErrors, NESTING_KEYWORD, TEXT_KEYWORD } from './input-guard.js';
 
 /**
  * Two validators, one per kind of input. Query strings and path parameters are text by nature,
@@ -27,10 +27,10 @@ export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, http
     // ("amount is required") rather than complaining about the body as a whole.
     const input = isBody ? (data ?? {}) : data;
     const ok = validate(input);
-    // Every string of every part, whatever its schema says (input-guard.ts).
-    const unstorable = unstorableTextErrors(input);
-    check.errors = unstorable.length === 0 ? validate.errors : [...(validate.errors ?? []), ...unstorable];
-    return ok && unstorable.length === 0;
+    // Every string and every nesting of every part, whatever its schema says (input-guard.ts).
+    const refused = inputErrors(input);
+    check.errors = refused.length === 0 ? validate.errors : [...(validate.errors ?? []), ...refused];
+    return ok && refused.length === 0;
   };
   check.errors = validate.errors;
   return check;
@@ -70,6 +70,7 @@ export function toFieldErrors(errors: ErrorObject[]): FieldErrors {
         error.keyword !== 'anyOf' &&
         error.keyword !== 'required' &&
         error.keyword !== TEXT_KEYWORD &&
+        error.keyword !== NESTING_KEYWORD &&
         error.instancePath.startsWith(p),
     );
     if (insideUnion) continue;

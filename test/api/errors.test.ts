@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { DEMO_AUTH, describeEachDialect } from '../helpers/app.js';
+import { DEMO, DEMO_AUTH, describeEachDialect } from '../helpers/app.js';
 
 const TX = '/api/v1/company/12345/loyalty/cards/9210520/manual_transaction';
 
@@ -126,6 +126,33 @@ describeEachDialect('error table', (ctx) => {
     expect(body.meta.errors.amount).toEqual(['amount must be a number.']);
     expect(body.meta.errors.title).toEqual(['title must be a string.']);
     expect(await ctx.factory.balanceOf(9210520)).toEqual(before);
+  });
+
+  it('422: a free-form field nested deeper than 32 levels (64 KiB nest 30 000 deep: was a 500), nothing stored', async () => {
+    const url = `/api/v1/clients/${DEMO.locationId}`;
+    const body = (depth: number) =>
+      `{"name": "Deep", "phone": "+15550007788", "custom_fields": {"k": ${'['.repeat(depth)}${']'.repeat(depth)}}}`;
+    for (const depth of [31, 30_000]) {
+      const res = await ctx.request({
+        method: 'POST',
+        url,
+        headers: { authorization: DEMO_AUTH, 'content-type': 'application/json' },
+        payload: body(depth),
+      });
+      // The 33rd level of containers (the body is the first) is named.
+      const field = `custom_fields.k${'.0'.repeat(30)}`;
+      expect(expectError(res, 422).meta.errors).toEqual({
+        [field]: [`${field} is nested too deeply (at most 32 levels).`],
+      });
+    }
+    // 30 levels inside the field (32 in the body) are accepted.
+    const accepted = await ctx.request({
+      method: 'POST',
+      url,
+      headers: { authorization: DEMO_AUTH, 'content-type': 'application/json' },
+      payload: body(30),
+    });
+    expect(accepted.statusCode).toBe(201);
   });
 
   it('422: a missing body names the missing field', async () => {
