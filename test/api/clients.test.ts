@@ -126,7 +126,7 @@ describeEachDialect('clients', (ctx) => {
     expect(Object.keys(missing.json().meta.errors).sort()).toEqual(['name', 'phone']);
 
     const invalid = await ctx.api('POST', `/clients/${w.locationId}`, w.auth, { name: 'X', phone: '12' });
-    expect(invalid.json().meta.errors.phone).toEqual(['phone must have 7 to 15 digits.']);
+    expect(invalid.json().meta.errors.phone).toEqual(['phone must be a phone number with 7 to 15 digits.']);
 
     const cases: [Record<string, unknown>, string][] = [
       [{ birth_date: '2023-02-30' }, 'birth_date'],

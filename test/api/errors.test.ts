@@ -123,7 +123,9 @@ describeEachDialect('error table', (ctx) => {
       payload: { amount: 'lots', title: 5 },
     });
     const body = expectError(res, 422);
-    expect(body.meta.errors.amount).toEqual(['amount must be a number.']);
+    expect(body.meta.errors.amount).toEqual([
+      'amount must be a number other than 0, with at most 2 decimals, between -1000000000000 and 1000000000000.',
+    ]);
     expect(body.meta.errors.title).toEqual(['title must be a string.']);
     expect(await ctx.factory.balanceOf(9210520)).toEqual(before);
   });

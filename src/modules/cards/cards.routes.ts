@@ -8,6 +8,7 @@ import {
   ListEnvelope,
   ObjectMetaEnvelope,
   PathId,
+  PhoneText,
   SingleEnvelope,
 } from '../../http/schemas.js';
 import type { Services } from '../../services.js';
@@ -26,10 +27,7 @@ const READ_ERRORS = errors(401, 403, 404, 406, 422);
 const WRITE_ERRORS = errors(400, 401, 403, 404, 406, 409, 413, 415, 422, 503);
 /** Ops 9 and 10: the balance and its ledger row are written atomically by the repository. */
 const MANUAL_TRANSACTION: WriteOptions = { atomic: true };
-const Phone = Type.String({
-  description: 'Client phone, e.g. 13155550175 or +13155550175',
-  examples: ['13155550175'],
-});
+const Phone = PhoneText('Client phone, e.g. 13155550175 or +13155550175', '13155550175');
 
 /** SPEC §3, operations 1–10. Handlers are thin: one service call each. */
 export const cardsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
