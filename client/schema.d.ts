@@ -17,7 +17,7 @@ export interface paths {
     put?: never;
     /**
      * Authorize User
-     * @description Exchanges login and password for a user token (Decision: requires the partner token). A wrong login and a wrong password get the same 401; 5 failures for one login within 15 minutes answer 429 with Retry-After. Each login issues a new token; changing the password revokes them all. Idempotency-Key is not honoured here: the answer carries a secret that is never stored.
+     * @description Exchanges login and password for a user token (Decision: requires the partner token). A wrong login and a wrong password get the same 401. Throttling, per 15 minutes: after 5 failures for one user (whichever of its email, phone or login is typed; an unknown login counts as typed), further attempts for that user answer 429 with Retry-After; after 50 failures with one partner token (any logins), every attempt with that token does. An admin can lift a user's lock at once (`user:unlock`, or a new password). Each login issues a new token; changing the password revokes them all. Idempotency-Key is not honoured here: the answer carries a secret that is never stored.
      */
     post: operations['authorize_user'];
     delete?: never;
@@ -480,7 +480,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Get a List of Customer Cards by ID */
+    /**
+     * Get a List of Customer Cards by ID
+     * @description The live cards of the client's phone in the client's chain, with the programs active at the client's location. A client at a location the partner is not connected to or the user is not granted is answered 404, exactly like a client that does not exist.
+     */
     get: operations['get_loyalty_card_list_by_client_id'];
     put?: never;
     post?: never;
@@ -726,7 +729,7 @@ export interface components {
         | 'visits_count';
       /** @enum {string} */
       order_by_direction?: 'ASC' | 'DESC';
-      /** @description Page, from 1 */
+      /** @description Page, from 1 to 1000000 */
       page?: number | string;
       /** @description Rows per page, 1 to 200 (25 by default) */
       page_size?: number | string;
@@ -756,7 +759,7 @@ export interface components {
       loyalty_program_ids?: (number | string)[];
     };
     CreateLocationBody: {
-      title?: string;
+      title: string;
       public_title?: string;
       short_descr?: string;
       description?: string;
@@ -1043,7 +1046,7 @@ export interface components {
     };
     ManualTransactionBody: {
       /**
-       * @description Signed amount, at most 2 decimals: > 0 tops up, < 0 withdraws
+       * @description Signed amount, not 0, at most 2 decimals, within ±10^12: > 0 tops up, < 0 withdraws
        * @example 100.5
        */
       amount: number | string;
@@ -2658,7 +2661,7 @@ export interface operations {
         'company_ids[]'?: number[];
         /** @description Only transactions of these visits */
         'visit_ids[]'?: number[];
-        /** @description Page number, from 1 */
+        /** @description Page number, from 1 to 1000000 */
         page?: number;
         /** @description Page size: 1 to 1000, default 100 */
         count?: number;
@@ -3112,7 +3115,9 @@ export interface operations {
         changed_after?: string;
         /** @description Changed at or before (ISO-8601 date-time) */
         changed_before?: string;
+        /** @description Page number, from 1 to 1000000 */
         page?: number;
+        /** @description Page size: 1 to 300, default 20 */
         count?: number;
       };
       header?: never;
@@ -3354,8 +3359,9 @@ export interface operations {
         show_deleted?: number;
         /** @description 1: add the `groups` map to each location */
         show_groups?: number;
+        /** @description Page number, from 1 to 1000000 */
         page?: number;
-        /** @description Page size */
+        /** @description Page size: 1 to 1000, default 1000 */
         count?: number;
       };
       header?: never;
@@ -4909,7 +4915,7 @@ export interface operations {
   get_loyalty_card_transaction_list: {
     parameters: {
       query?: {
-        /** @description Page number, from 1 */
+        /** @description Page number, from 1 to 1000000 */
         page?: number;
         /** @description Page size: 1 to 1000, default 100 */
         count?: number;

@@ -16,6 +16,8 @@ export type ErrorKind =
   | 'payload_too_large'
   | 'uri_too_long'
   | 'headers_too_large'
+  | 'precondition_failed'
+  | 'range_not_satisfiable'
   | 'invalid'
   | 'too_many_requests'
   | 'unavailable'

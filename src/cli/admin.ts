@@ -151,6 +151,11 @@ const commands: Record<string, Command> = {
       return { token: await s.auth.changePassword(id(v, 'user'), password) };
     },
   },
+  'user:unlock': {
+    summary: "forget a user's failed logins, so a throttled user (429) can log in at once",
+    options: { user: req('user id') },
+    run: async (s, v) => ({ cleared: await s.auth.unlockUser(id(v, 'user')) }),
+  },
   'user:rotate-token': {
     summary: "revoke a user's tokens and issue a new one (printed once)",
     options: { user: req('user id') },

@@ -4,6 +4,7 @@ import type { Db } from './database.js';
 import { initial } from './migrations/001-initial.js';
 import { aroundCards } from './migrations/002-around-cards.js';
 import { setupVersion } from './migrations/003-setup-version.js';
+import { loginThrottle } from './migrations/004-login-throttle.js';
 
 /**
  * Migrations are code, not files on disk, so the compiled server and `tsx` find the same set. A
@@ -16,6 +17,7 @@ function provider(kind: DatabaseKind): MigrationProvider {
       '001-initial': initial(kind),
       '002-around-cards': aroundCards(kind),
       '003-setup-version': setupVersion(kind),
+      '004-login-throttle': loginThrottle(kind),
     }),
   };
 }

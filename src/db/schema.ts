@@ -113,7 +113,12 @@ interface UserChainTable {
 
 interface LoginFailureTable {
   id: Generated<number>;
+  /** The login as typed (trimmed, lower case). */
   login: string;
+  /** The user the login matched; null for an unknown login. */
+  user_id: number | null;
+  /** The partner whose token sent it; null while the attempt is still being checked. */
+  partner_id: number | null;
   created_at: string;
 }
 

@@ -1,6 +1,9 @@
+import { STATUS_CODES } from 'node:http';
+import type { ErrorObject } from 'ajv';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { AppError, type ErrorKind } from '../errors.js';
 import { failure, type Envelope } from './envelope.js';
+import { TEXT_KEYWORD } from './input-guard.js';
 import { unrouted } from './unrouted.js';
 import { toFieldErrors } from './validation.js';
 import type { DatabaseAvailability } from '../db/availability.js';
@@ -16,10 +19,12 @@ export const STATUS: Record<ErrorKind, number> = {
   not_acceptable: 406,
   request_timeout: 408,
   conflict: 409,
+  precondition_failed: 412,
   payload_too_large: 413,
   expectation_failed: 417,
   uri_too_long: 414,
   unsupported_media_type: 415,
+  range_not_satisfiable: 416,
   invalid: 422,
   too_many_requests: 429,
   headers_too_large: 431,
@@ -44,13 +49,43 @@ function fromFastify(error: FastifyError): AppError | null {
       return new AppError('bad_request', 'Malformed JSON in request body.');
   }
   if (error.validation) {
-    if (error.validationContext === 'params') return new AppError('not_found', 'Not found.');
-    const errors = toFieldErrors(error.validation as never);
+    const failures = error.validation as ErrorObject[];
+    // A malformed path id is an entity that does not exist; a malformed path text (a phone) is
+    // invalid input, named like any other field.
+    if (error.validationContext === 'params' && !failures.every(isAboutText)) {
+      return new AppError('not_found', 'Not found.');
+    }
+    const errors = toFieldErrors(failures);
     const first = Object.values(errors)[0]?.[0] ?? 'Invalid request.';
     return new AppError('invalid', first, errors);
   }
-  if (error.statusCode === 400) return new AppError('bad_request', 'Bad request.');
-  return null;
+  return ownClientStatus(error);
+}
+
+function isAboutText(failure: ErrorObject): boolean {
+  return failure.keyword === TEXT_KEYWORD || (failure.parentSchema as { type?: unknown })?.type === 'string';
+}
+
+const KIND_OF_STATUS = new Map(Object.entries(STATUS).map(([kind, status]) => [status, kind as ErrorKind]));
+
+/**
+ * An error that carries its own 4xx status (the docs page's static files answer 403 for a path
+ * that climbs out, 412 for a failed If-Match, 416 for an unsatisfiable Range) is the client's
+ * error, not a bug: it keeps its status, in the envelope, with the status's own sentence. A 4xx
+ * status without a kind here is answered as 400.
+ */
+function ownClientStatus(error: FastifyError): AppError | null {
+  const status = error.statusCode;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 499) return null;
+  const kind = KIND_OF_STATUS.get(status) ?? 'bad_request';
+  const reason = STATUS_CODES[STATUS[kind]] ?? 'Bad request';
+  return new AppError(kind, `${reason.charAt(0)}${reason.slice(1).toLowerCase()}.`);
+}
+
+/** A 416 names the size of what was asked for (RFC 9110 §15.5.17); @fastify/send puts it on the error. */
+function contentRangeOf(error: unknown): string | undefined {
+  const value = (error as { headers?: Record<string, unknown> } | null)?.headers?.['Content-Range'];
+  return typeof value === 'string' ? value : undefined;
 }
 
 /** Seconds a client is asked to wait when the database cannot be reached (a restart takes a few). */
@@ -109,6 +144,8 @@ export function registerErrorHandling(app: FastifyInstance, availability: Databa
     } else if (appError.kind === 'internal' || appError.kind === 'unavailable') {
       request.log.error({ err: error }, 'request failed');
     }
+    const contentRange = appError.kind === 'range_not_satisfiable' ? contentRangeOf(error) : undefined;
+    if (contentRange) reply.header('Content-Range', contentRange);
     return sendError(reply, appError);
   });
   app.setNotFoundHandler((request, reply) => {

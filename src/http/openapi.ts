@@ -61,6 +61,10 @@ Get a user token with \`POST /auth\`.
 
 **Accept.** \`application/vnd.api.v2+json\` (Altegio), \`application/vnd.yclients.v2+json\`, \`application/json\` or \`*/*\`.
 
+**Input.** Beyond each schema: no string of a body, query string or path (object keys included) may hold U+0000 or an
+unpaired UTF-16 surrogate, and input nests at most 32 levels of objects and lists; else 422 naming the field. Every list
+pages with \`page\` from 1 to 1000000.
+
 **Extensions** (ours, additive, marked \`x-extension: true\`): the \`Idempotency-Key\` request header on every
 POST/PUT/PATCH/DELETE (same key and request within 24 h replays the first answer with \`Idempotency-Replayed: true\`;
 same key, different request: 422; same key while the first runs: 409; not on \`POST /auth\`, whose answer holds a

@@ -52,6 +52,13 @@ export function idsField(values: unknown[], field: string): number[] {
   return [...new Set(ids as number[])];
 }
 
+/**
+ * The last page any list serves (the shared paging schemas state it; past it: 422). It keeps
+ * `(page - 1) × size` an exact, small offset whatever the size: a million pages of the largest
+ * page size reach further than any list here grows.
+ */
+export const MAX_PAGE = 1_000_000;
+
 /** Page and page size for a list; `page` counts from 1. */
 export function pageOf(page: number | undefined, size: number): { limit: number; offset: number } {
   return { limit: size, offset: ((page ?? 1) - 1) * size };

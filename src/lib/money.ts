@@ -5,7 +5,7 @@
 export type Minor = number;
 
 /** Largest absolute amount accepted on the wire (SPEC §1: beyond ±10^12 is 422). */
-const MAX_MAJOR = 1e12;
+export const MAX_MAJOR = 1e12;
 const DECIMAL = /^(-)?(\d+)(?:\.(\d{1,2}))?$/;
 
 export class MoneyFormatError extends Error {}

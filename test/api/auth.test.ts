@@ -180,6 +180,100 @@ describeEachDialect('POST /auth', (ctx) => {
     ).toBe(201);
   });
 
+  it('counts failures per user whatever the login form: 5 wrong by email lock the phone form too', async () => {
+    const w = await ctx.factory.world();
+    const user = await ctx.database.db
+      .selectFrom('users')
+      .select(['login', 'phone'])
+      .where('id', '=', w.user.id)
+      .executeTakeFirstOrThrow();
+    for (let i = 0; i < 5; i++) {
+      const form = i % 2 === 0 ? user.login : user.login.toUpperCase();
+      expect((await login(ctx, { login: form, password: 'wrong' }, w.partnerAuth)).statusCode).toBe(401);
+    }
+    // The right password, by phone, and through another partner's token: still throttled.
+    for (const [form, partner] of [
+      [`+${user.phone}`, w.partnerAuth],
+      [user.phone, DEMO_PARTNER],
+    ] as const) {
+      const res = await login(ctx, { login: form, password: 'secret-password' }, partner);
+      expect(res.statusCode, form).toBe(429);
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(800);
+    }
+    // An unknown login is counted as typed, so it is answered exactly alike: existence does not show.
+    for (let i = 0; i < 5; i++)
+      await login(ctx, { login: 'nobody-here@example.com', password: 'x' }, w.partnerAuth);
+    const unknown = await login(ctx, { login: 'nobody-here@example.com', password: 'x' }, w.partnerAuth);
+    expect(unknown.statusCode).toBe(429);
+  });
+
+  it('counts failures per partner token: after 50 at any logins, that token is throttled, others are not', async () => {
+    const w = await ctx.factory.world();
+    const other = await ctx.factory.world();
+    const user = await ctx.database.db
+      .selectFrom('users')
+      .select('login')
+      .where('id', '=', other.user.id)
+      .executeTakeFirstOrThrow();
+    // A spray: one guess at each of 50 logins, none of them 5 times.
+    for (let i = 0; i < 50; i++) {
+      const res = await login(ctx, { login: `spray-${i}@example.com`, password: 'guess' }, w.partnerAuth);
+      expect(res.statusCode).toBe(401);
+    }
+    const stopped = await login(ctx, { login: user.login, password: 'secret-password' }, w.partnerAuth);
+    expect(stopped.statusCode).toBe(429);
+    expect(Number(stopped.headers['retry-after'])).toBeGreaterThan(800);
+    // The users themselves are not locked: the same login through another partner works.
+    const elsewhere = await login(ctx, { login: user.login, password: 'secret-password' }, other.partnerAuth);
+    expect(elsewhere.statusCode).toBe(201);
+  });
+
+  it('concurrent guesses at one user: at most 5 reach the password check', async () => {
+    const w = await ctx.factory.world();
+    const user = await ctx.database.db
+      .selectFrom('users')
+      .select('login')
+      .where('id', '=', w.user.id)
+      .executeTakeFirstOrThrow();
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => login(ctx, { login: user.login, password: 'wrong' }, w.partnerAuth)),
+    );
+    const statuses = answers.map((a) => a.statusCode);
+    expect(statuses.filter((s) => s !== 401 && s !== 429)).toEqual([]);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
+    const failures = await ctx.database.db
+      .selectFrom('login_failures')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('user_id', '=', w.user.id)
+      .executeTakeFirstOrThrow();
+    expect(Number(failures.n)).toBe(statuses.filter((s) => s === 401).length);
+  });
+
+  it('a locked user gets back in at once when an admin unlocks it or sets a new password', async () => {
+    const w = await ctx.factory.world();
+    const user = await ctx.database.db
+      .selectFrom('users')
+      .select('login')
+      .where('id', '=', w.user.id)
+      .executeTakeFirstOrThrow();
+    const lock = async () => {
+      for (let i = 0; i < 5; i++) await login(ctx, { login: user.login, password: 'wrong' }, w.partnerAuth);
+      expect(
+        (await login(ctx, { login: user.login, password: 'secret-password' }, w.partnerAuth)).statusCode,
+      ).toBe(429);
+    };
+    await lock();
+    expect(await ctx.services.auth.unlockUser(w.user.id)).toBe(5);
+    expect(
+      (await login(ctx, { login: user.login, password: 'secret-password' }, w.partnerAuth)).statusCode,
+    ).toBe(201);
+    await lock();
+    await ctx.services.auth.changePassword(w.user.id, 'brand-new-password');
+    expect(
+      (await login(ctx, { login: user.login, password: 'brand-new-password' }, w.partnerAuth)).statusCode,
+    ).toBe(201);
+  });
+
   it('changing the password rotates the user token: the old one stops working', async () => {
     const w = await ctx.factory.world();
     const ok = await ctx.request({
@@ -292,6 +386,24 @@ describeEachDialect('admin CLI round trip', (ctx) => {
       headers: { authorization: `Bearer ${rotated.token}, User ${user.token}` },
     });
     expect(renewed.statusCode).toBe(200);
+  });
+
+  it('user:unlock lets a throttled user log in at once', async () => {
+    const w = await ctx.factory.world();
+    const user = await ctx.database.db
+      .selectFrom('users')
+      .select('login')
+      .where('id', '=', w.user.id)
+      .executeTakeFirstOrThrow();
+    for (let i = 0; i < 5; i++) await login(ctx, { login: user.login, password: 'wrong' }, w.partnerAuth);
+    expect(
+      (await login(ctx, { login: user.login, password: 'secret-password' }, w.partnerAuth)).statusCode,
+    ).toBe(429);
+    expect(run('user:unlock', '--user', String(w.user.id))).toEqual({ cleared: 5 });
+    expect(
+      (await login(ctx, { login: user.login, password: 'secret-password' }, w.partnerAuth)).statusCode,
+    ).toBe(201);
+    expect(admin('user:unlock', '--user', '999999').status).toBe(1);
   });
 
   it('validates arguments with clear messages and a non-zero exit', () => {

@@ -87,7 +87,7 @@ describeEachDialect('card reads (ops 1–6)', (ctx) => {
     expectCardShape(res.json().data[0]);
   });
 
-  it('op 1: unknown client 404; a client of another chain 404 alike; 401 without the user', async () => {
+  it('op 1: unknown client 404; a client the user is not granted or of another partner 404 alike; 401 without the user', async () => {
     const other = await ctx.database.db
       .selectFrom('clients')
       .select('id')
@@ -95,8 +95,10 @@ describeEachDialect('card reads (ops 1–6)', (ctx) => {
       .executeTakeFirstOrThrow();
     const foreign = await get(`/loyalty/client_cards/${other.id}`);
     const missing = await get('/loyalty/client_cards/77777777');
-    expect(foreign.statusCode).toBe(403); // partner reaches 20001, the user is not granted it
+    // The partner reaches 20001, the user is not granted it: answered exactly as a missing client.
     expect(missing.statusCode).toBe(404);
+    expect(foreign.statusCode).toBe(404);
+    expect(foreign.body).toBe(missing.body);
     const w = await ctx.factory.world();
     const hidden = await get(`/loyalty/client_cards/${DEMO.clientId}`, w.auth);
     expect(hidden.statusCode).toBe(404);

@@ -1,9 +1,10 @@
+import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import type { InjectOptions } from 'fastify';
 import { expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { DEMO_AUTH, describeEachDialect } from '../helpers/app.js';
+import { DEMO, DEMO_AUTH, describeEachDialect } from '../helpers/app.js';
 
 const TX = '/api/v1/company/12345/loyalty/cards/9210520/manual_transaction';
 
@@ -181,9 +182,38 @@ describeEachDialect('error table', (ctx) => {
       payload: { amount: 'lots', title: 5 },
     });
     const body = expectError(res, 422);
-    expect(body.meta.errors.amount).toEqual(['amount must be a number.']);
+    expect(body.meta.errors.amount).toEqual([
+      'amount must be a number other than 0, with at most 2 decimals, between -1000000000000 and 1000000000000.',
+    ]);
     expect(body.meta.errors.title).toEqual(['title must be a string.']);
     expect(await ctx.factory.balanceOf(9210520)).toEqual(before);
+  });
+
+  it('422: a free-form field nested deeper than 32 levels (64 KiB nest 30 000 deep: was a 500), nothing stored', async () => {
+    const url = `/api/v1/clients/${DEMO.locationId}`;
+    const body = (depth: number) =>
+      `{"name": "Deep", "phone": "+15550007788", "custom_fields": {"k": ${'['.repeat(depth)}${']'.repeat(depth)}}}`;
+    for (const depth of [31, 30_000]) {
+      const res = await ctx.request({
+        method: 'POST',
+        url,
+        headers: { authorization: DEMO_AUTH, 'content-type': 'application/json' },
+        payload: body(depth),
+      });
+      // The 33rd level of containers (the body is the first) is named.
+      const field = `custom_fields.k${'.0'.repeat(30)}`;
+      expect(expectError(res, 422).meta.errors).toEqual({
+        [field]: [`${field} is nested too deeply (at most 32 levels).`],
+      });
+    }
+    // 30 levels inside the field (32 in the body) are accepted.
+    const accepted = await ctx.request({
+      method: 'POST',
+      url,
+      headers: { authorization: DEMO_AUTH, 'content-type': 'application/json' },
+      payload: body(30),
+    });
+    expect(accepted.statusCode).toBe(201);
   });
 
   it('422: a missing body names the missing field', async () => {
@@ -272,6 +302,61 @@ describeEachDialect('error table', (ctx) => {
       data: null,
       meta: { message: 'The server is shutting down, please retry.' },
     });
+  });
+
+  it('a client error with its own status keeps it (docs static files: 403, 412, 416), not 500, not logged as an error', async () => {
+    const app = await buildApp({
+      services: ctx.services,
+      config: { bodyLimit: 65536, logLevel: 'silent' },
+      logger: false,
+    });
+    const logged: unknown[] = [];
+    app.addHook('onRequest', async (request) => {
+      request.log.error = ((...args: unknown[]) => logged.push(args)) as never;
+    });
+    app.get('/boom', async () => {
+      throw new Error('a bug');
+    });
+    // Over a real socket: an in-process request resolves `%2e%2e` before the router sees it.
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      // node:http sends the path as written (fetch would resolve `%2e%2e` too).
+      const get = (path: string, headers: Record<string, string> = {}) =>
+        new Promise<{ statusCode: number; headers: Record<string, unknown>; json: () => any }>(
+          (resolve, reject) => {
+            const { hostname, port } = new URL(base);
+            const req = httpRequest({ host: hostname, port, path, headers }, (res) => {
+              let body = '';
+              res.setEncoding('utf8');
+              res.on('data', (chunk: string) => (body += chunk));
+              res.on('end', () =>
+                resolve({
+                  statusCode: res.statusCode ?? 0,
+                  headers: res.headers,
+                  json: () => JSON.parse(body),
+                }),
+              );
+            });
+            req.on('error', reject);
+            req.end();
+          },
+        );
+      const climb = await get('/docs/static/%2e%2e/%2e%2e/package.json');
+      expect(expectError(climb, 403).meta.message).toBe('Forbidden.');
+      expect(
+        expectError(await get('/docs/static/index.css', { 'if-match': '"nope"' }), 412).meta.message,
+      ).toBe('Precondition failed.');
+      const range = await get('/docs/static/index.css', { range: 'bytes=5-1' });
+      expect(expectError(range, 416).meta.message).toBe('Range not satisfiable.');
+      expect(range.headers['content-range']).toMatch(/^bytes \*\/\d+$/);
+      expect((await get('/docs/static/index.css')).statusCode).toBe(200);
+      expect(logged).toEqual([]);
+      // The recorder is live: a bug is still a 500, logged at error level.
+      expectError(await get('/boom'), 500);
+      expect(logged).toHaveLength(1);
+    } finally {
+      await app.close();
+    }
   });
 
   it('every answer carries a request id', async () => {

@@ -94,6 +94,62 @@ export class Contract {
     return best?.operation ?? null;
   }
 
+  /**
+   * Why the document refuses a request (empty when it allows it): its path and query parameters,
+   * read from the URL as a generic OpenAPI client or fuzzer would (numbers from numeric text),
+   * and its JSON body, each against the schema the document gives. Headers are not checked.
+   */
+  requestErrors(request: { method: string; url: string; body?: unknown }): string[] {
+    const operation = this.find(request.method, request.url);
+    if (!operation) return [`no operation for ${request.method} ${request.url}`];
+    const [pathPart, queryPart = ''] = request.url.split('?') as [string, string?];
+    const segments = pathPart.slice(this.basePath.length).split('/');
+    const template = operation.path.split('/');
+    const query = new URLSearchParams(queryPart);
+    const base = ['paths', operation.path, operation.method].map(pointerToken).join('/');
+    const errors: string[] = [];
+    (operation.operation.parameters ?? []).forEach((parameter: JsonObject, i: number) => {
+      if (parameter.in !== 'path' && parameter.in !== 'query') return;
+      const schema = parameter.schema as JsonObject;
+      let raw: string[];
+      if (parameter.in === 'path') {
+        const at = template.indexOf(`{${parameter.name}}`);
+        raw = at === -1 ? [] : [decodeURIComponent(segments[at]!)];
+      } else raw = query.getAll(parameter.name);
+      if (raw.length === 0) {
+        if (parameter.required) errors.push(`${parameter.name}: required`);
+        return;
+      }
+      const typed = (text: string, type: unknown) =>
+        (type === 'integer' || type === 'number') && /^-?\d+(\.\d+)?(e[-+]?\d+)?$/i.test(text)
+          ? Number(text)
+          : text;
+      const value =
+        schema.type === 'array' ? raw.map((r) => typed(r, schema.items?.type)) : typed(raw[0]!, schema.type);
+      errors.push(...this.schemaErrors(`#/${base}/parameters/${i}/schema`, value, parameter.name));
+    });
+    const content = operation.operation.requestBody?.content as JsonObject | undefined;
+    const mediaType = Object.keys(content ?? {}).find(isJson);
+    if (mediaType && request.body !== undefined) {
+      const pointer = `#/${base}/${['requestBody', 'content', mediaType, 'schema'].map(pointerToken).join('/')}`;
+      errors.push(...this.schemaErrors(pointer, request.body, 'body'));
+    } else if (operation.operation.requestBody?.required && request.body === undefined) {
+      errors.push('body: required');
+    }
+    return errors;
+  }
+
+  private schemaErrors(pointer: string, value: unknown, label: string): string[] {
+    let validate = this.validators.get(pointer);
+    if (!validate) {
+      validate = this.ajv.compile({ $ref: `openapi.json${pointer}` });
+      this.validators.set(pointer, validate);
+    }
+    return validate(value)
+      ? []
+      : (validate.errors ?? []).map((e) => `${label}${e.instancePath} ${e.message ?? 'is invalid'}`);
+  }
+
   /** Throws a `ContractViolation` when the answer is not what the document promises. */
   check(answer: Answer): void {
     const method = answer.method.toLowerCase();

@@ -124,6 +124,12 @@ const chainAccess = prepared(
   SETUP,
 );
 
+/** Whose failures a login attempt counts with: a known user, whatever form was typed, or an unknown login as typed. */
+export type LoginAccount = { userId: number } | { login: string };
+
+const ofAccount = (account: LoginAccount) => (eb: ExpressionBuilder<Database, 'login_failures'>) =>
+  'userId' in account ? eb('user_id', '=', account.userId) : eb('login', '=', account.login);
+
 export class AuthRepository {
   constructor(private readonly db: Executor) {}
 
@@ -172,25 +178,83 @@ export class AuthRepository {
       .execute();
   }
 
-  async recentFailures(login: string, sinceIso: string): Promise<string[]> {
+  findUserById(userId: number) {
+    return this.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
+  }
+
+  /** A login attempt still being checked (no partner yet); its row id. */
+  async recordAttempt(attempt: { login: string; userId: number | null; at: string }): Promise<number> {
+    const row = await this.db
+      .insertInto('login_failures')
+      .values({ login: attempt.login, user_id: attempt.userId, partner_id: null, created_at: attempt.at })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  /**
+   * When the failed and running attempts at one account (a user, or an unknown login as typed)
+   * since `sinceIso` were made, oldest first, leaving out attempt `exceptId`.
+   */
+  async attemptTimes(account: LoginAccount, sinceIso: string, exceptId: number): Promise<string[]> {
     const rows = await this.db
       .selectFrom('login_failures')
       .select('created_at')
-      .where('login', '=', login)
+      .where(ofAccount(account))
+      .where('created_at', '>', sinceIso)
+      .where('id', '!=', exceptId)
+      .orderBy('created_at')
+      .execute();
+    return rows.map((r) => r.created_at);
+  }
+
+  /** When the failed attempts sent with this partner's token since `sinceIso` were made, oldest first. */
+  async partnerFailureTimes(partnerId: number, sinceIso: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('login_failures')
+      .select('created_at')
+      .where('partner_id', '=', partnerId)
       .where('created_at', '>', sinceIso)
       .orderBy('created_at')
       .execute();
     return rows.map((r) => r.created_at);
   }
 
-  recordFailure(login: string, at: string) {
-    return this.db.insertInto('login_failures').values({ login, created_at: at }).execute();
+  /** The attempt failed: from now on it counts against the partner too. */
+  markFailed(attemptId: number, partnerId: number) {
+    return this.db
+      .updateTable('login_failures')
+      .set({ partner_id: partnerId })
+      .where('id', '=', attemptId)
+      .execute();
   }
 
-  clearFailures(login: string, olderThanIso?: string) {
-    let query = this.db.deleteFrom('login_failures').where('login', '=', login);
-    if (olderThanIso) query = query.where('created_at', '<=', olderThanIso);
-    return query.execute();
+  deleteAttempt(attemptId: number) {
+    return this.db.deleteFrom('login_failures').where('id', '=', attemptId).execute();
+  }
+
+  /** Drops the rows of this partner and of this account that no window counts any more. */
+  pruneFailures(partnerId: number, account: LoginAccount, olderThanIso: string) {
+    return this.db
+      .deleteFrom('login_failures')
+      .where('created_at', '<=', olderThanIso)
+      .where((eb) => eb.or([eb('partner_id', '=', partnerId), ofAccount(account)(eb)]))
+      .execute();
+  }
+
+  /** Forgets a user's failed attempts, under any form of the login; how many there were. */
+  async clearUserFailures(user: {
+    id: number;
+    login: string;
+    email: string;
+    phone: string;
+  }): Promise<number> {
+    const forms = [user.login, user.email, user.phone].map((f) => f.trim().toLowerCase()).filter(Boolean);
+    const result = await this.db
+      .deleteFrom('login_failures')
+      .where((eb) => eb.or([eb('user_id', '=', user.id), eb('login', 'in', forms)]))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   /** Location with whether this partner is connected to it and this user granted it. */

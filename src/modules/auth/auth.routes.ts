@@ -40,8 +40,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
         summary: 'Authorize User',
         description:
           'Exchanges login and password for a user token (Decision: requires the partner token). ' +
-          'A wrong login and a wrong password get the same 401; 5 failures for one login within 15 minutes ' +
-          'answer 429 with Retry-After. Each login issues a new token; changing the password revokes them all. ' +
+          'A wrong login and a wrong password get the same 401. Throttling, per 15 minutes: after 5 failures ' +
+          'for one user (whichever of its email, phone or login is typed; an unknown login counts as typed), ' +
+          'further attempts for that user answer 429 with Retry-After; after 50 failures with one partner ' +
+          "token (any logins), every attempt with that token does. An admin can lift a user's lock at once " +
+          '(`user:unlock`, or a new password). Each login issues a new token; changing the password revokes them all. ' +
           'Idempotency-Key is not honoured here: the answer carries a secret that is never stored.',
         tags: ['Authentication B2B'],
         security: [{ BearerPartner: [] }],
@@ -57,7 +60,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = asy
         request,
         reply,
         async () => {
-          const { user, token } = await services.auth.login(request.body.login, request.body.password);
+          const { user, token } = await services.auth.login(
+            request.auth.partnerId,
+            request.body.login,
+            request.body.password,
+          );
           return {
             status: 201,
             body: single({

@@ -11,7 +11,7 @@ import {
   DUMMY_PASSWORD_HASH,
 } from '../../lib/secrets.js';
 import { isoPlusSeconds, nowIso } from '../../lib/time.js';
-import { AuthRepository } from './auth.repository.js';
+import { AuthRepository, type LoginAccount } from './auth.repository.js';
 
 export type AuthScheme = 'partner' | 'partnerUser';
 
@@ -67,8 +67,27 @@ function ruleParts(rule: AccessRule): readonly [string, string] {
   return parts;
 }
 
+/**
+ * Login throttling (A1), counted in the database so every process sharing it agrees. Within a
+ * window of 15 minutes: 5 failed attempts at one account (a user, whichever of its login, email or
+ * phone was typed; an unknown login as typed) and the next attempts at it answer 429; 50 failed
+ * attempts with one partner token, at any logins, known or not, and every attempt with that token
+ * answers 429. The first stops guessing one password through several login forms; the second a
+ * spray across many logins, and it caps what one token can do to lock users out (10 users per
+ * window). A locked user gets back in when the window has passed (the 429's Retry-After says
+ * when), or at once when an admin runs `user:unlock` or `user:set-password`. A successful login
+ * forgets the user's failures.
+ */
 export const LOGIN_WINDOW_SECONDS = 15 * 60;
 export const LOGIN_MAX_FAILURES = 5;
+export const PARTNER_LOGIN_MAX_FAILURES = 50;
+
+/** Seconds until fewer than `limit` of these attempts (oldest first) are inside the window; 0 when already. */
+function secondsUntilBelow(times: readonly string[], limit: number): number {
+  if (times.length < limit) return 0;
+  const leaving = Date.parse(times[times.length - limit]!);
+  return Math.max(1, Math.ceil((leaving + LOGIN_WINDOW_SECONDS * 1000 - Date.now()) / 1000));
+}
 
 export class AuthService {
   private readonly repo: AuthRepository;
@@ -177,10 +196,13 @@ export class AuthService {
     return { id: row.id, chain_id: row.chain_id };
   }
 
-  /** Whether the partner reaches this location (an entity elsewhere is answered as not found). */
-  async partnerReachesLocation(auth: AuthContext, locationId: number): Promise<boolean> {
+  /**
+   * Whether the caller may act on this location: the partner connected to it and the user granted
+   * it, as `requireLocation` demands (an entity found elsewhere is answered as not found).
+   */
+  async grantsLocation(auth: AuthContext, locationId: number): Promise<boolean> {
     const row = await this.repo.locationAccess(locationId, auth.partnerId, auth.user?.id ?? null);
-    return Boolean(row?.partner_ok);
+    return Boolean(row?.partner_ok && row.user_ok);
   }
 
   async requireChain(
@@ -193,14 +215,29 @@ export class AuthService {
     return { id: row.id, title: row.title };
   }
 
-  /** A1: exchanges login and password for the user's token. Throttled per login, in the database. */
-  async login(login: string, password: string): Promise<{ user: UserRow; token: string }> {
+  /**
+   * A1: exchanges login and password for the user's token, for the partner whose token sent
+   * them. Throttled per account and per partner (see LOGIN_MAX_FAILURES).
+   */
+  async login(partnerId: number, login: string, password: string): Promise<{ user: UserRow; token: string }> {
     const key = login.trim().toLowerCase();
+    const digits = /^\+?[\d\s\-()]{7,}$/.test(key) ? key.replace(/\D/g, '') : null;
+    const user = await this.repo.findUserByLogin(key, digits);
+    const account: LoginAccount = user ? { userId: user.id } : { login: key };
+    // The attempt is recorded before anything is counted, so concurrent guesses at one account
+    // see each other: however many are sent at once, at most 5 reach the password check.
+    const attempt = await this.repo.recordAttempt({ login: key, userId: user?.id ?? null, at: nowIso() });
     const windowStart = isoPlusSeconds(-LOGIN_WINDOW_SECONDS);
-    const failures = await this.repo.recentFailures(key, windowStart);
-    if (failures.length >= LOGIN_MAX_FAILURES) {
-      const oldest = Date.parse(failures[failures.length - LOGIN_MAX_FAILURES] ?? failures[0] ?? nowIso());
-      const retryAfter = Math.max(1, Math.ceil((oldest + LOGIN_WINDOW_SECONDS * 1000 - Date.now()) / 1000));
+    const retryAfter = Math.max(
+      secondsUntilBelow(await this.repo.attemptTimes(account, windowStart, attempt), LOGIN_MAX_FAILURES),
+      secondsUntilBelow(
+        await this.repo.partnerFailureTimes(partnerId, windowStart),
+        PARTNER_LOGIN_MAX_FAILURES,
+      ),
+    );
+    if (retryAfter > 0) {
+      // A refused attempt is no guess: it does not prolong the lock.
+      await this.repo.deleteAttempt(attempt);
       throw new AppError(
         'too_many_requests',
         `Too many failed login attempts. Retry in ${retryAfter} seconds.`,
@@ -208,17 +245,22 @@ export class AuthService {
         retryAfter,
       );
     }
-    const digits = /^\+?[\d\s\-()]{7,}$/.test(key) ? key.replace(/\D/g, '') : null;
-    const user = await this.repo.findUserByLogin(key, digits);
     // Verify against a dummy hash for unknown logins so both failures take the same time.
     const ok = await verifyPassword(password, user?.password_hash ?? DUMMY_PASSWORD_HASH);
     if (!user || !ok) {
-      await this.repo.recordFailure(key, nowIso());
-      await this.repo.clearFailures(key, windowStart);
+      await this.repo.markFailed(attempt, partnerId);
+      await this.repo.pruneFailures(partnerId, account, windowStart);
       throw new AppError('unauthorized', 'Incorrect login or password.');
     }
-    await this.repo.clearFailures(key);
+    await this.repo.clearUserFailures(user);
     return { user, token: await this.issueUserToken(user.id) };
+  }
+
+  /** Forgets a user's failed logins (`user:unlock`), so a throttled user can log in at once; how many. */
+  async unlockUser(userId: number): Promise<number> {
+    const user = await this.repo.findUserById(userId);
+    if (!user) throw AppError.notFound('User');
+    return this.repo.clearUserFailures(user);
   }
 
   /** A new token for the user, next to the ones it has; returned once, stored hashed. */
@@ -234,8 +276,11 @@ export class AuthService {
     return this.issueUserToken(userId);
   }
 
+  /** A new password (the admin's reset): revokes the user's tokens and forgets its failed logins. */
   async changePassword(userId: number, password: string): Promise<string> {
     await this.repo.setPassword(userId, await hashPassword(password));
+    const user = await this.repo.findUserById(userId);
+    if (user) await this.repo.clearUserFailures(user);
     return this.rotateUserToken(userId);
   }
 }

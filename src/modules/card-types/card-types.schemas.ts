@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { IdLike } from '../../http/schemas.js';
+import { IdLike, NonBlankText } from '../../http/schemas.js';
 import { ChainRef } from '../cards/cards.schemas.js';
 
 /** Card type management (an extension: Altegio v1 has no such operations). */
@@ -22,7 +22,7 @@ const IdList = (description: string) =>
   Type.Optional(
     Type.Array(IdLike('Id'), { maxItems: 1000, description, errorMessage: 'must be a list of ids' }),
   );
-const Title = Type.String({ minLength: 1, maxLength: 255, errorMessage: 'must be a non-empty string' });
+const Title = NonBlankText();
 
 const fields = {
   company_ids: IdList('Locations of the chain where cards of this type may be issued (replaces the list)'),

@@ -8,6 +8,7 @@ import {
   ListEnvelope,
   ObjectMetaEnvelope,
   PathId,
+  PhoneText,
   SingleEnvelope,
 } from '../../http/schemas.js';
 import type { Services } from '../../services.js';
@@ -26,10 +27,7 @@ const READ_ERRORS = errors(401, 403, 404, 406, 422);
 const WRITE_ERRORS = errors(400, 401, 403, 404, 406, 409, 413, 415, 422, 503);
 /** Ops 9 and 10: the balance and its ledger row are written atomically by the repository. */
 const MANUAL_TRANSACTION: WriteOptions = { atomic: true };
-const Phone = Type.String({
-  description: 'Client phone, e.g. 13155550175 or +13155550175',
-  examples: ['13155550175'],
-});
+const Phone = PhoneText('Client phone, e.g. 13155550175 or +13155550175', '13155550175');
 
 /** SPEC §3, operations 1–10. Handlers are thin: one service call each. */
 export const cardsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
@@ -60,6 +58,10 @@ export const cardsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
       schema: {
         operationId: 'get_loyalty_card_list_by_client_id',
         summary: 'Get a List of Customer Cards by ID',
+        description:
+          "The live cards of the client's phone in the client's chain, with the programs active at the " +
+          "client's location. A client at a location the partner is not connected to or the user is not " +
+          'granted is answered 404, exactly like a client that does not exist.',
         tags: [TAG],
         security: [{ BearerPartnerUser: [] }],
         params: Type.Object({ client_id: PathId('Client id') }),
@@ -68,8 +70,7 @@ export const cardsRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     },
     async (request) => {
       const data = await services.cards.cardsOfClient(request.auth, request.params.client_id, {
-        reaches: (a, id) => auth.partnerReachesLocation(a, id),
-        require: (a, id) => auth.requireLocation(a, id),
+        grants: (a, id) => auth.grantsLocation(a, id),
       });
       return list(data);
     },

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { IdLike, NumberLike, PhoneLike } from '../../http/schemas.js';
+import { IdLike, NonZeroAmountLike, PhoneLike } from '../../http/schemas.js';
 
 /** Wire objects of SPEC §3, named as Altegio names them. */
 export const ChainRef = Type.Object({ id: Type.Integer(), title: Type.String() }, { $id: 'ChainRef' });
@@ -103,7 +103,10 @@ export const IssueCardBody = Type.Object(
 
 export const ManualTransactionBody = Type.Object(
   {
-    amount: NumberLike('Signed amount, at most 2 decimals: > 0 tops up, < 0 withdraws', 100.5),
+    amount: NonZeroAmountLike(
+      'Signed amount, not 0, at most 2 decimals, within ±10^12: > 0 tops up, < 0 withdraws',
+      100.5,
+    ),
     title: Type.Optional(
       Type.String({ maxLength: 255, description: 'Comment', errorMessage: 'must be a string' }),
     ),

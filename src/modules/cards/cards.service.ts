@@ -45,9 +45,10 @@ export class CardsService {
   async cardsOfClient(auth: AuthContext, clientId: number, access: ClientLocationAccess) {
     const repo = new CardsRepository(this.db);
     const client = await repo.client(clientId);
-    // A client the partner cannot reach is answered as one that does not exist.
-    if (!client || !(await access.reaches(auth, client.location_id))) throw AppError.notFound('Client');
-    await access.require(auth, client.location_id);
+    // A client the caller may not act on is answered exactly as one that does not exist, whether
+    // the partner is not connected to its location or the user is not granted it: a 403 for the
+    // one and a 404 for the other would tell existing clients from missing ones.
+    if (!client || !(await access.grants(auth, client.location_id))) throw AppError.notFound('Client');
     const cards = await repo.cardsByPhone(client.chain_id, client.phone);
     return this.withPrograms(this.db, cards, client.location_id);
   }
@@ -180,6 +181,5 @@ export class CardsService {
 
 /** What op 1 needs from the access rules, resolved by the client's own location. */
 export interface ClientLocationAccess {
-  reaches(auth: AuthContext, locationId: number): Promise<boolean>;
-  require(auth: AuthContext, locationId: number): Promise<unknown>;
+  grants(auth: AuthContext, locationId: number): Promise<boolean>;
 }

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { PhoneText } from '../../http/schemas.js';
 import { AccessSchema, LocationSchema } from '../locations/locations.schemas.js';
 
 /** Wire objects of the Chain Management operations (altegio-reference.md §4). */
@@ -16,7 +17,7 @@ export const ChainSchema = Type.Object(
 );
 
 export const ChainClientsQuery = Type.Object({
-  phone: Type.String({ minLength: 1, description: 'Phone, e.g. +13155550175', examples: ['+13155550175'] }),
+  phone: PhoneText('Phone, e.g. +13155550175', '+13155550175'),
 });
 
 export type ChainWire = Static<typeof ChainSchema>;

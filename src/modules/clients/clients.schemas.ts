@@ -1,5 +1,14 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { NumberLike, PhoneLike } from '../../http/schemas.js';
+import {
+  MAX_PAGE,
+  MoneyLike,
+  NonBlankText,
+  Page,
+  PageSize,
+  PhoneLike,
+  PositiveIntLike,
+  WholeLike,
+} from '../../http/schemas.js';
 
 /** Wire objects of the Clients operations (altegio-reference.md §6) and of C-1. */
 
@@ -37,11 +46,11 @@ export const ClientSchema = Type.Object(
 );
 
 const Text = (maxLength = 255) => Type.Optional(Type.String({ maxLength, errorMessage: 'must be a string' }));
-const Small = (description: string) => Type.Optional(NumberLike(description));
+const Small = (max: number, description: string) => Type.Optional(WholeLike(0, max, description));
 
 /** Body of CL-5 (add) and CL-2 (edit): `name` and `phone` are required in both, as the reference says. */
 const clientFields = {
-  name: Type.String({ minLength: 1, maxLength: 255, errorMessage: 'must be a non-empty string' }),
+  name: NonBlankText(),
   phone: PhoneLike(
     'Phone, e.g. 13155550175 or +13155550175; normalised as the card operations do',
     '+13155550175',
@@ -54,18 +63,18 @@ const clientFields = {
     Type.String({ pattern: '^(\\d{4}-\\d{2}-\\d{2})?$', errorMessage: 'must be a date as YYYY-MM-DD' }),
   ),
   comment: Text(5000),
-  gender_id: Small('0 unknown, 1 male, 2 female'),
-  importance_id: Small('0 none, 1 bronze, 2 silver, 3 gold'),
-  discount: Small('Discount percent, a whole number from 0 to 100'),
+  gender_id: Small(2, '0 unknown, 1 male, 2 female'),
+  importance_id: Small(3, '0 none, 1 bronze, 2 silver, 3 gold'),
+  discount: Small(100, 'Discount percent, a whole number from 0 to 100'),
   card: Type.Optional(
     Type.Union([Type.String({ maxLength: 32 }), Type.Integer({ minimum: 0 })], {
       errorMessage: 'must be a string of up to 32 characters',
     }),
   ),
-  sms_check: Small('1: birthday SMS'),
-  sms_not: Small('1: exclude from SMS mailings'),
-  balance: Small('Client account balance, at most 2 decimals'),
-  spent: Small('Amount spent before, at most 2 decimals'),
+  sms_check: Small(1, '1: birthday SMS'),
+  sms_not: Small(1, '1: exclude from SMS mailings'),
+  balance: Type.Optional(MoneyLike('Client account balance, at most 2 decimals')),
+  spent: Type.Optional(MoneyLike('Amount spent before, at most 2 decimals', { nonNegative: true })),
   national_id: Text(32),
   custom_fields: Type.Optional(
     Type.Record(Type.String(), Type.Unknown(), { description: '"api-key": "value" pairs' }),
@@ -87,8 +96,8 @@ export const ClientListQuery = Type.Object({
   'id[]': Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { description: 'Client ids' })),
   changed_after: Type.Optional(Type.String({ description: 'Changed at or after (ISO-8601 date-time)' })),
   changed_before: Type.Optional(Type.String({ description: 'Changed at or before (ISO-8601 date-time)' })),
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
-  count: Type.Optional(Type.Integer({ minimum: 1, maximum: 300, default: 20 })),
+  page: Page(),
+  count: PageSize(300, 20),
 });
 
 export const SEARCH_FIELDS = [
@@ -145,8 +154,8 @@ export const ClientSearchBody = Type.Object(
     operation: Type.Optional(literals(['AND', 'OR'] as const, 'How filters combine (AND by default)')),
     order_by: Type.Optional(literals(SEARCH_ORDER)),
     order_by_direction: Type.Optional(literals(['ASC', 'DESC'] as const)),
-    page: Type.Optional(NumberLike('Page, from 1')),
-    page_size: Type.Optional(NumberLike('Rows per page, 1 to 200 (25 by default)')),
+    page: Type.Optional(PositiveIntLike(MAX_PAGE, `Page, from 1 to ${MAX_PAGE}`)),
+    page_size: Type.Optional(PositiveIntLike(200, 'Rows per page, 1 to 200 (25 by default)')),
   },
   { $id: 'ClientSearchBody' },
 );

@@ -1,7 +1,7 @@
 import type { Db, Executor } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import { formatPhone } from '../../lib/phone.js';
-import { idsField, intField, moneyField, pageOf, phoneField } from '../../lib/fields.js';
+import { idsField, intField, MAX_PAGE, moneyField, pageOf, phoneField } from '../../lib/fields.js';
 import { LocationsRepository } from '../locations/locations.repository.js';
 import { toClientWire, toSearchRow } from './clients.mapper.js';
 import {
@@ -198,7 +198,7 @@ export class ClientsService {
     locationId: number,
     input: ClientSearchInput,
   ): Promise<{ data: ClientSearchRowWire[]; total: number }> {
-    const page = input.page === undefined ? 1 : intField(input.page, 'page', 1);
+    const page = input.page === undefined ? 1 : intField(input.page, 'page', 1, MAX_PAGE);
     const size = input.page_size === undefined ? 25 : intField(input.page_size, 'page_size', 1, 200);
     const fields = new Set<(typeof SEARCH_FIELDS)[number]>(input.fields ?? []);
     const { rows, total } = await new ClientsRepository(executor).search(

@@ -1,5 +1,14 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { IdLike, NumberLike, PhoneLike } from '../../http/schemas.js';
+import {
+  CoordinateLike,
+  IdLike,
+  MAX_INT32,
+  NonBlankText,
+  Page,
+  PageSize,
+  PhoneLike,
+  WholeLike,
+} from '../../http/schemas.js';
 import { ChainRef } from '../cards/cards.schemas.js';
 
 /** Wire objects of the Locations operations (altegio-reference.md §5), named as Altegio names them. */
@@ -100,8 +109,8 @@ export const LocationListQuery = Type.Object({
   min_id: Type.Optional(Type.Integer({ minimum: 0, description: 'Only ids from this one up' })),
   show_deleted: Flag('1: include deactivated (deleted) locations'),
   show_groups: Flag('1: add the `groups` map to each location'),
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
-  count: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 1000, description: 'Page size' })),
+  page: Page(),
+  count: PageSize(1000, 1000),
 });
 
 export const LocationGetQuery = Type.Object({
@@ -110,12 +119,12 @@ export const LocationGetQuery = Type.Object({
 });
 
 const Text = (maxLength = 255) => Type.Optional(Type.String({ maxLength, errorMessage: 'must be a string' }));
-const Coordinate = (description: string) => Type.Optional(NumberLike(description));
-const IntLike = (description: string) => Type.Optional(NumberLike(description));
+const Coordinate = (limit: number, description: string) => Type.Optional(CoordinateLike(limit, description));
+const IntLike = (description: string) => Type.Optional(WholeLike(0, MAX_INT32, description));
 
 /** Fields of LOC-2 (create) and LOC-4 (change); both accept all of them. */
 const locationFields = {
-  title: Text(),
+  title: Type.Optional(NonBlankText()),
   public_title: Text(),
   short_descr: Text(1000),
   description: Text(20000),
@@ -124,9 +133,9 @@ const locationFields = {
   city_id: IntLike('City id (wins over `city`)'),
   country: Text(),
   country_id: IntLike('Country id (wins over `country`)'),
-  coordinate_lat: Coordinate('Latitude, -90 to 90'),
-  coordinate_lon: Coordinate('Longitude, -180 to 180'),
-  coordinate_lot: Coordinate('Longitude (the create body spells it so in the reference)'),
+  coordinate_lat: Coordinate(90, 'Latitude, -90 to 90'),
+  coordinate_lon: Coordinate(180, 'Longitude, -180 to 180'),
+  coordinate_lot: Coordinate(180, 'Longitude (the create body spells it so in the reference)'),
   business_type_id: IntLike('Business type id'),
   site: Text(),
   zip: Text(32),
@@ -150,6 +159,7 @@ const locationFields = {
 export const CreateLocationBody = Type.Object(
   {
     ...locationFields,
+    title: NonBlankText(),
     group_id: Type.Optional(IdLike('Chain of the new location: one the user is granted')),
     main_group_id: Type.Optional(IdLike('Same as group_id')),
   },

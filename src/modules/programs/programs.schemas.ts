@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { IdLike, NumberLike } from '../../http/schemas.js';
+import { IdLike, MAX_INT32, MoneyLike, NonBlankText, WholeLike } from '../../http/schemas.js';
 import { LOYALTY_TYPE_CODES } from '../../lib/loyalty-types.js';
 
 /** Wire objects of the chain promotion operations (altegio-reference.md §2, L-19…L-22, L-24). */
@@ -30,7 +30,8 @@ export const PromotionType = oneOf(
   'Promotion type; one mapping with loyalty_type_id 1–13',
 );
 
-const Count = (description: string) => Type.Optional(NumberLike(description));
+const Whole = (description: string) => WholeLike(0, MAX_INT32, description);
+const Count = (description: string) => Type.Optional(Whole(description));
 const IdList = (description: string) =>
   Type.Optional(
     Type.Array(IdLike('Id'), { maxItems: 1000, description, errorMessage: 'must be a list of ids' }),
@@ -57,16 +58,14 @@ const NotificationTemplate = Type.Object(
 );
 
 const RuleInput = Type.Object({
-  parameter: Type.Optional(NumberLike('Threshold: visits or an amount; 0 for fixed promotions')),
-  service_id: Type.Optional(NumberLike('Service the rule is for (package discount); 0 for none')),
-  value: NumberLike('Size: a percent (0–100) or an amount, at most 2 decimals'),
+  parameter: Type.Optional(Whole('Threshold: visits or an amount; 0 for fixed promotions')),
+  service_id: Type.Optional(Whole('Service the rule is for (package discount); 0 for none')),
+  value: MoneyLike('Size: a percent (0–100) or an amount, at most 2 decimals', { nonNegative: true }),
 });
 
 /** Fields L-21 (edit) may change. */
 const editable = {
-  title: Type.Optional(
-    Type.String({ minLength: 1, maxLength: 255, errorMessage: 'must be a non-empty string' }),
-  ),
+  title: Type.Optional(NonBlankText()),
   company_ids: IdList('Locations of the chain where the promotion is active'),
   loyalty_card_type_ids: IdList('Card types of the chain the promotion applies to'),
   rules: Type.Optional(
@@ -94,8 +93,8 @@ const fixed = {
     errorMessage: 'must be a date as YYYY-MM-DD',
   }),
   params_source_type: oneOf(PARAMS_SOURCES, 'Where client history comes from'),
-  sold_items_multiplicity: NumberLike('"Discount by condition" only'),
-  visit_multiplicity: NumberLike('Cashback only'),
+  sold_items_multiplicity: Whole('"Discount by condition" only'),
+  visit_multiplicity: Whole('Cashback only'),
 };
 
 export const FIXED_FIELDS = Object.keys(fixed) as (keyof typeof fixed)[];
@@ -103,7 +102,7 @@ export const FIXED_FIELDS = Object.keys(fixed) as (keyof typeof fixed)[];
 export const CreateProgramBody = Type.Object(
   {
     ...editable,
-    title: Type.String({ minLength: 1, maxLength: 255, errorMessage: 'must be a non-empty string' }),
+    title: NonBlankText(),
     company_ids: Type.Array(IdLike('Id'), { maxItems: 1000, errorMessage: 'must be a list of ids' }),
     rules: Type.Array(RuleInput, { minItems: 1, maxItems: 100 }),
     type: fixed.type,

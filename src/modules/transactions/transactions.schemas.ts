@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { Page, PageSize } from '../../http/schemas.js';
 import { TRANSACTION_TYPES } from '../../lib/loyalty-types.js';
 
 /** Wire objects of the loyalty transaction history (SPEC §4; altegio-reference.md L-23). */
@@ -47,10 +48,6 @@ export const TransactionSchema = Type.Object(
   { $id: 'Transaction', title: 'Transaction' },
 );
 
-const Page = Type.Optional(Type.Integer({ minimum: 1, default: 1, description: 'Page number, from 1' }));
-const Count = Type.Optional(
-  Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Page size: 1 to 1000, default 100' }),
-);
 const Day = (description: string) =>
   Type.String({
     pattern: '^\\d{4}-\\d{2}-\\d{2}$',
@@ -63,7 +60,7 @@ const Ids = (description: string) =>
     Type.Array(Type.Integer({ minimum: 1 }), { description, errorMessage: 'must be positive integer ids' }),
   );
 
-export const CardTransactionsQuery = Type.Object({ page: Page, count: Count });
+export const CardTransactionsQuery = Type.Object({ page: Page(), count: PageSize(1000, 100) });
 
 export const ChainTransactionsQuery = Type.Object({
   created_after: Day('First day (UTC) of the period, included'),
@@ -80,8 +77,8 @@ export const ChainTransactionsQuery = Type.Object({
   ),
   'company_ids[]': Ids('Only transactions recorded at these locations'),
   'visit_ids[]': Ids('Only transactions of these visits'),
-  page: Page,
-  count: Count,
+  page: Page(),
+  count: PageSize(1000, 100),
 });
 
 export type TransactionWire = Static<typeof TransactionSchema>;
