@@ -106,6 +106,7 @@ export async function generateDataset(url: string, options: DatasetOptions): Pro
             location_id: locationId,
             type_id: OPENING_TOP_UP,
             amount_minor: OPENING_BALANCE_MINOR,
+            balance_effect_minor: OPENING_BALANCE_MINOR,
             title: 'Opening balance',
             partner_id: partner.id,
             user_id: null,

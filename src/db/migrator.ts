@@ -5,6 +5,7 @@ import { initial } from './migrations/001-initial.js';
 import { aroundCards } from './migrations/002-around-cards.js';
 import { setupVersion } from './migrations/003-setup-version.js';
 import { loginThrottle } from './migrations/004-login-throttle.js';
+import { visits } from './migrations/005-visits.js';
 
 /**
  * Migrations are code, not files on disk, so the compiled server and `tsx` find the same set. A
@@ -18,13 +19,15 @@ function provider(kind: DatabaseKind): MigrationProvider {
       '002-around-cards': aroundCards(kind),
       '003-setup-version': setupVersion(kind),
       '004-login-throttle': loginThrottle(kind),
+      '005-visits': visits(kind),
     }),
   };
 }
 
-export async function migrate(db: Db, kind: DatabaseKind): Promise<string[]> {
+/** Runs the migrations not yet applied, up to the latest (or up to and including `to`: tests). */
+export async function migrate(db: Db, kind: DatabaseKind, to?: string): Promise<string[]> {
   const migrator = new Migrator({ db, provider: provider(kind) });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await (to === undefined ? migrator.migrateToLatest() : migrator.migrateTo(to));
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -204,20 +204,217 @@ interface CardTable {
   removed_at: string | null;
 }
 
+/**
+ * The ledger (SPEC §3, §6.6): one immutable row per change. A card's balance always equals the
+ * sum of its rows' `balance_effect_minor`. Cancelling appends a compensating row (same type,
+ * opposite amounts, `status_id` 2, `cancels_id` naming the row it cancels); a row is live while
+ * it is not a compensation (`status_id` 1) and no compensation names it.
+ */
 interface TransactionTable {
   id: Generated<number>;
-  card_id: number;
+  /** Null only for a row of no card (the invited client's referral discount). */
+  card_id: number | null;
   chain_id: number;
   location_id: number | null;
   type_id: number;
+  /** The amount as Altegio shows it (a withdrawal's is positive; a manual one's is signed). */
   amount_minor: number;
+  /** What the row does to the card's balance: 0 for a discount, −amount for a card withdrawal. */
+  balance_effect_minor: number;
   title: Generated<string>;
   partner_id: number | null;
   user_id: number | null;
   program_id: number | null;
+  referral_program_id: number | null;
   visit_id: number | null;
+  record_id: number | null;
+  /** The service id of an item-bound row (types 1 and 3); 0 otherwise. */
+  item_id: Generated<number>;
+  /** 1 a service, 0 not bound to an item (accruals, manual rows). */
+  item_type_id: Generated<number>;
+  is_discount: Generated<number>;
+  is_loyalty_withdraw: Generated<number>;
+  /** 1 recorded, 2 a compensation of the row `cancels_id` names. */
   status_id: Generated<number>;
+  cancels_id: number | null;
   created_at: string;
+}
+
+/** A location's service catalogue (SPEC §6.1, V1). */
+interface ServiceTable {
+  id: Generated<number>;
+  location_id: number;
+  title: string;
+  booking_title: Generated<string>;
+  category_id: Generated<number>;
+  price_min_minor: Generated<number>;
+  price_max_minor: Generated<number>;
+  /** Percent in hundredths (12.5 % is 1250). */
+  discount_hundredths: Generated<number>;
+  /** Seconds. */
+  duration: Generated<number>;
+  active: Generated<number>;
+  api_id: Generated<string>;
+  comment: Generated<string>;
+  weight: Generated<number>;
+  technical_break_duration: number | null;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+/** Team members (Altegio `staff`) who provide a service, and the session length they take. */
+interface ServiceStaffTable {
+  service_id: number;
+  staff_id: number;
+  seance_length: Generated<number>;
+}
+
+/** A location's team members (Altegio `staff`, `team_member`; SPEC §6.1, V2). */
+interface StaffTable {
+  id: Generated<number>;
+  location_id: number;
+  name: string;
+  specialization: Generated<string>;
+  information: Generated<string>;
+  api_id: Generated<string>;
+  avatar: Generated<string>;
+  avatar_big: Generated<string>;
+  phone_number: Generated<string>;
+  user_email: Generated<string>;
+  user_phone: Generated<string>;
+  weight: Generated<number>;
+  fired: Generated<number>;
+  hidden: Generated<number>;
+  is_paid_staff: Generated<number>;
+  is_included_in_payment_policy: Generated<number>;
+  has_access_timetable: Generated<number>;
+  position_id: number | null;
+  user_id: number | null;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+/** A location's checkouts (SPEC §6.1, V3): type 0 cash, 1 non-cash; one default of each type. */
+interface AccountTable {
+  id: Generated<number>;
+  location_id: number;
+  title: string;
+  type: number;
+  comment: Generated<string>;
+  is_default: Generated<number>;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+/** A visit (SPEC §6.1): one appointment's checkout, open until it is closed (§6.3). */
+interface VisitTable {
+  id: Generated<number>;
+  location_id: number;
+  chain_id: number;
+  client_id: number;
+  /** 2 confirmed, 1 arrived, 0 waiting, −1 no-show. */
+  attendance: Generated<number>;
+  comment: Generated<string>;
+  state: Generated<'open' | 'closed'>;
+  /** How many times it was closed (each close after a reopen counts). */
+  closes: Generated<number>;
+  closed_at: string | null;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+/** An appointment (Altegio `record`; SPEC §6.2 V4, V5). */
+interface RecordTable {
+  id: Generated<number>;
+  location_id: number;
+  visit_id: number;
+  client_id: number;
+  staff_id: number;
+  /** As given: ISO 8601 with its offset. */
+  datetime: string;
+  /** The same instant in UTC (ISO 8601), for ordering and ranges. */
+  starts_at: string;
+  /** The appointment's calendar day (Y-m-d) in the offset it was given with. */
+  local_date: string;
+  /** Seconds. */
+  seance_length: Generated<number>;
+  technical_break_duration: number | null;
+  comment: Generated<string>;
+  api_id: Generated<string>;
+  save_if_busy: Generated<number>;
+  send_sms: Generated<number>;
+  sms_remain_hours: number | null;
+  email_remain_hours: number | null;
+  custom_color: Generated<string>;
+  /** JSON text: an array of label ids. */
+  record_labels: Generated<string>;
+  /** JSON text: an object. */
+  custom_fields: Generated<string>;
+  partner_id: number | null;
+  created_user_id: number | null;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+/** One service line of an appointment; `first_cost` and `cost` are the line's totals. */
+interface RecordServiceTable {
+  id: Generated<number>;
+  record_id: number;
+  service_id: number;
+  position: Generated<number>;
+  /** Quantity. */
+  amount: Generated<number>;
+  first_cost_minor: Generated<number>;
+  discount_hundredths: Generated<number>;
+  cost_minor: Generated<number>;
+}
+
+/** A document (type 7 "Visit" for a visit), as shown in an appointment's `documents[]`. */
+interface DocumentTable {
+  id: Generated<number>;
+  location_id: number;
+  type_id: number;
+  visit_id: number | null;
+  record_id: number | null;
+  user_id: number | null;
+  comment: Generated<string>;
+  created_at: string;
+}
+
+/** A money payment into a location account for a visit (Altegio `payment_transaction`). */
+interface PaymentTable {
+  id: Generated<number>;
+  visit_id: number;
+  record_id: number;
+  location_id: number;
+  account_id: number;
+  document_id: number | null;
+  client_id: number | null;
+  staff_id: number | null;
+  amount_minor: number;
+  partner_id: number | null;
+  user_id: number | null;
+  comment: Generated<string>;
+  created_at: string;
+  /** Set when the payment is removed from an open visit (`deleted_transaction_ids`). */
+  deleted_at: string | null;
+}
+
+/** What one close of a visit added to one card's counters; a reopen takes back exactly this. */
+interface VisitClosingTable {
+  id: Generated<number>;
+  visit_id: number;
+  card_id: number;
+  visits: number;
+  sold_minor: number;
+  paid_minor: number;
+  created_at: string;
+  reversed_at: string | null;
 }
 
 interface IdempotencyKeyTable {
@@ -260,6 +457,16 @@ export interface Database {
   program_items: ProgramItemTable;
   cards: CardTable;
   transactions: TransactionTable;
+  services: ServiceTable;
+  service_staff: ServiceStaffTable;
+  staff: StaffTable;
+  accounts: AccountTable;
+  visits: VisitTable;
+  records: RecordTable;
+  record_services: RecordServiceTable;
+  documents: DocumentTable;
+  payments: PaymentTable;
+  visit_closings: VisitClosingTable;
   idempotency_keys: IdempotencyKeyTable;
   setup_version: SetupVersionTable;
 }

@@ -126,6 +126,7 @@ export async function loadDemo(database: DatabaseHandle): Promise<void> {
         location_id: DEMO.locationId,
         type_id: 5,
         amount_minor: 10000,
+        balance_effect_minor: 10000,
         title: 'Opening balance',
         created_at: now,
       })

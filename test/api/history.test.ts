@@ -208,6 +208,7 @@ describeEachDialect('chain loyalty transactions (Altegio get_chain_loyalty_trans
             location_id: world.locationId,
             type_id: 5,
             amount_minor: 100,
+            balance_effect_minor: 100,
             title: created_at,
             partner_id: world.partner.id,
             user_id: null,

@@ -35,7 +35,7 @@ export class LedgerService {
       .selectFrom('transactions')
       .select((eb) => [
         'card_id',
-        eb.fn.sum<number>('amount_minor').as('total'),
+        eb.fn.sum<number>('balance_effect_minor').as('total'),
         eb.fn.countAll<number>().as('rows'),
       ])
       .groupBy('card_id')

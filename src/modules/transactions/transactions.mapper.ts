@@ -9,7 +9,7 @@ export function toTransactionWire(row: TransactionListRow): TransactionWire {
   const typeTitle = TRANSACTION_TYPES[row.type_id] ?? '';
   return {
     id: row.id,
-    card_id: row.card_id,
+    card_id: row.card_id ?? 0,
     salon_group_id: row.chain_id,
     company_id: row.location_id,
     company: row.location_id === null ? null : { id: row.location_id, title: row.location_title ?? '' },

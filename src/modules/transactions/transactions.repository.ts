@@ -14,7 +14,7 @@ export interface TransactionFilter {
 
 export interface TransactionListRow {
   id: number;
-  card_id: number;
+  card_id: number | null;
   chain_id: number;
   location_id: number | null;
   location_title: string | null;
