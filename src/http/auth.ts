@@ -1,11 +1,5 @@
 import type { FastifyInstance, onRequestHookHandler } from 'fastify';
-import type {
-  AccessRule,
-  AuthContext,
-  AuthScheme,
-  AuthService,
-  Scope,
-} from '../modules/auth/auth.service.js';
+import type { AccessRule, AuthContext, AuthScheme, Authorizer, Scope } from './access.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -28,7 +22,7 @@ declare module 'fastify' {
  * Authentication and the declared access rule run before the body is validated, so a caller
  * without rights learns nothing from validation messages.
  */
-export function registerAuth(app: FastifyInstance, auth: AuthService): void {
+export function registerAuth(app: FastifyInstance, auth: Authorizer): void {
   app.decorateRequest('auth', null as unknown as AuthContext);
   app.decorateRequest('scope', null as unknown as Scope);
   app.addHook('onRoute', (route) => {

@@ -1,17 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Transaction } from 'kysely';
-import type { Db } from '../db/database.js';
-import type { Database } from '../db/schema.js';
+import { postgresOf, type Db, type Executor } from '../db/database.js';
 import { AppError } from '../errors.js';
-import {
-  ClaimLostError,
-  fingerprint,
-  type IdempotencyService,
-} from '../modules/idempotency/idempotency.service.js';
+import { claimKey, ClaimLostError, fingerprint, type IdempotencyStore } from './idempotency.js';
 import { errorReply, sendError, STATUS } from './error-handler.js';
 import { isRetryableDatabaseError, isTransientDatabaseError } from '../db/errors.js';
-import { groupsCommits, writeTransaction } from '../db/group-commit.js';
+import { writeTransaction } from '../db/group-commit.js';
 
 export interface WriteAnswer {
   status: number;
@@ -19,24 +13,35 @@ export interface WriteAnswer {
   body?: unknown;
 }
 
-export interface WriteOptions {
+/**
+ * How a write commits, declared once per route (`write.commit` in http/route.ts):
+ * - `transaction` (the default): the effect runs in one database transaction (on a SQLite file,
+ *   in the group commit: db/group-commit.ts);
+ * - `atomic`: the effect's writes are one statement on PostgreSQL (as
+ *   `CardsRepository.applyManualTransaction`). Without an Idempotency-Key, whose stored answer
+ *   must commit with them, no transaction is opened around it there: that saves the BEGIN and
+ *   COMMIT round trips. On SQLite it runs in a transaction as above (on a file, the group
+ *   commit's shared transaction costs less than a commit per write);
+ * - `none`: never in a transaction. Login: its failure counter must be written even though the
+ *   answer is an error.
+ */
+export type CommitMode = 'transaction' | 'atomic' | 'none';
+
+/** How one route's writes run, fixed when the route is declared. */
+export interface WritePlan {
+  commit: CommitMode;
   /**
-   * Run the effect in one database transaction (the default). Login opts out: its failure
-   * counter must be written even though the answer is an error.
+   * `false` for a write whose answer must never be stored (it carries a secret): its
+   * Idempotency-Key is not honoured, and the OpenAPI document does not offer one.
    */
-  transaction?: boolean;
-  /**
-   * The effect's writes are atomic on their own (one statement, as
-   * `CardsRepository.applyManualTransaction` on PostgreSQL). Without an Idempotency-Key, whose
-   * stored answer must commit with them, no transaction is opened around the effect: on
-   * PostgreSQL that saves the BEGIN and COMMIT round trips. A SQLite file still runs it in the
-   * group commit, whose shared transaction costs less than a commit per write.
-   */
-  atomic?: boolean;
+  idempotency: boolean;
 }
 
+/** A route's effect: handed the executor the plan chose (a transaction, or the database). */
+export type WriteEffect = (executor: Executor, request: FastifyRequest) => Promise<WriteAnswer>;
+
 /** Attempts of one write under contention (so at most MAX_ATTEMPTS - 1 retries), then 503. */
-export const MAX_ATTEMPTS = 6;
+const MAX_ATTEMPTS = 6;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const JSON_TYPE = 'application/json; charset=utf-8';
 const KEY_MESSAGE = 'Idempotency-Key must be 1 to 255 printable ASCII characters without spaces.';
@@ -48,32 +53,36 @@ interface HeldKey {
 }
 
 /**
- * The one way a POST, PUT or DELETE runs. It gives every write the same guarantees:
- * - the effect runs in a transaction (on SQLite, in a group commit: db/group-commit.ts), or on
- *   its own when it is atomic by itself and no key's answer must commit with it (`atomic`); a busy
- *   database (lock timeout, serialization failure, SQLITE_BUSY) retries it a bounded number of
- *   times, then answers 503 with Retry-After — never a wrong business answer, never a 500;
+ * The one way a POST, PUT or DELETE runs, and the only place that decides how it commits. It
+ * gives every write the same guarantees:
+ * - the effect runs as its route's plan says (`CommitMode` above); a busy database (lock
+ *   timeout, serialization failure, SQLITE_BUSY) retries it a bounded number of times, then
+ *   answers 503 with Retry-After — never a wrong business answer, never a 500;
  * - with an `Idempotency-Key`, the answer is stored with the effect and replayed on retries.
  * The answer is sent as the exact bytes that were stored, so a replay is identical.
  */
 export class WriteRunner {
   private active = 0;
   private readonly idle: (() => void)[] = [];
+  /** Where an `atomic` effect is one statement: PostgreSQL. */
+  private readonly atomicRunsAlone: boolean;
 
   constructor(
     private readonly db: Db,
-    private readonly idempotency: IdempotencyService,
-  ) {}
+    private readonly idempotency: IdempotencyStore,
+  ) {
+    this.atomicRunsAlone = postgresOf(db) !== undefined;
+  }
 
   async run(
     request: FastifyRequest,
     reply: FastifyReply,
-    effect: (executor: Transaction<Database> | Db) => Promise<WriteAnswer>,
-    options: WriteOptions = {},
+    effect: WriteEffect,
+    plan: WritePlan,
   ): Promise<void> {
     this.active += 1;
     try {
-      await this.answer(request, reply, effect, options);
+      await this.answer(request, reply, effect, plan);
     } finally {
       this.active -= 1;
       if (this.active === 0) for (const resolve of this.idle.splice(0)) resolve();
@@ -91,15 +100,15 @@ export class WriteRunner {
   private async answer(
     request: FastifyRequest,
     reply: FastifyReply,
-    effect: (executor: Transaction<Database> | Db) => Promise<WriteAnswer>,
-    options: WriteOptions,
+    effect: WriteEffect,
+    plan: WritePlan,
   ): Promise<FastifyReply> {
-    const key = request.routeOptions.config.idempotency === false ? null : this.keyOf(request);
+    const key = plan.idempotency ? this.keyOf(request) : null;
     let held: HeldKey | null = null;
     if (key) {
       const partnerId = request.auth.partnerId;
       const print = fingerprint([request.method, request.url, request.auth.user?.id ?? null], request.body);
-      const claim = await this.idempotency.claim(partnerId, key, print);
+      const claim = await claimKey(this.idempotency, partnerId, key, print);
       if (claim.kind === 'replay') {
         reply.header('Idempotency-Replayed', 'true').code(claim.status);
         return claim.body === null ? reply.send() : reply.type(JSON_TYPE).send(claim.body);
@@ -107,15 +116,14 @@ export class WriteRunner {
       held = { partnerId, key, lease: claim.lease };
     }
 
-    // An atomic effect runs on its own unless a key's answer must commit with it, or the group
-    // commit (SQLite file) is the cheaper way to commit it.
-    const alone =
-      options.transaction === false || (options.atomic === true && !held && !groupsCommits(this.db));
+    // An atomic effect runs on its own where it is one statement, unless a key's answer must
+    // commit with it.
+    const alone = plan.commit === 'none' || (plan.commit === 'atomic' && !held && this.atomicRunsAlone);
     for (let attempt = 1; ; attempt++) {
       try {
         const answer = alone
-          ? await this.complete(this.db, effect, held)
-          : await writeTransaction(this.db, (trx) => this.complete(trx, effect, held));
+          ? await this.complete(this.db, request, effect, held)
+          : await writeTransaction(this.db, (trx) => this.complete(trx, request, effect, held));
         reply.code(answer.status);
         return answer.text === null ? reply.send() : reply.type(JSON_TYPE).send(answer.text);
       } catch (error) {
@@ -158,11 +166,12 @@ export class WriteRunner {
   }
 
   private async complete(
-    executor: Transaction<Database> | Db,
-    effect: (executor: Transaction<Database> | Db) => Promise<WriteAnswer>,
+    executor: Executor,
+    request: FastifyRequest,
+    effect: WriteEffect,
     held: HeldKey | null,
   ): Promise<{ status: number; text: string | null }> {
-    const answer = await effect(executor);
+    const answer = await effect(executor, request);
     const text = answer.body === undefined ? null : JSON.stringify(answer.body);
     if (
       held &&

@@ -3,7 +3,7 @@ import type { Executor } from '../../src/db/database.js';
 import { CardsRepository } from '../../src/modules/cards/cards.repository.js';
 import { describeEachDialect, type TestContext } from '../helpers/app.js';
 import { uniquePhone } from '../helpers/factory.js';
-import { KEY_TTL_SECONDS } from '../../src/modules/idempotency/idempotency.service.js';
+import { KEY_TTL_SECONDS } from '../../src/http/idempotency.js';
 import { isoPlusSeconds } from '../../src/lib/time.js';
 
 type World = Awaited<ReturnType<TestContext['factory']['world']>>;

@@ -11,26 +11,16 @@ import {
   DUMMY_PASSWORD_HASH,
 } from '../../lib/secrets.js';
 import { isoPlusSeconds, nowIso } from '../../lib/time.js';
+import type {
+  AccessRule,
+  AuthContext,
+  Authorizer,
+  AuthScheme,
+  ChainScope,
+  LocationScope,
+  Scope,
+} from '../../http/access.js';
 import { AuthRepository } from './auth.repository.js';
-
-export type AuthScheme = 'partner' | 'partnerUser';
-
-export interface AuthContext {
-  partnerId: number;
-  user: UserRow | null;
-}
-
-/** What a route may require beyond authentication, naming the path parameter that carries the id. */
-export type AccessRule =
-  | { location: string }
-  | { chain: string }
-  /** The partner must reach the chain; no user grant needed (op 3, op 6). */
-  | { partnerChain: string };
-
-export interface Scope {
-  location?: { id: number; chain_id: number };
-  chain?: { id: number; title: string };
-}
 
 /**
  * SPEC §1: `Bearer <partner>` or `Bearer <partner>, User <user>`; keywords in any case, any
@@ -70,7 +60,7 @@ function ruleParts(rule: AccessRule): readonly [string, string] {
 export const LOGIN_WINDOW_SECONDS = 15 * 60;
 export const LOGIN_MAX_FAILURES = 5;
 
-export class AuthService {
+export class AuthService implements Authorizer {
   private readonly repo: AuthRepository;
 
   constructor(private readonly db: Db) {
@@ -171,7 +161,7 @@ export class AuthService {
     return { chain: await this.requireChain(auth, id(rule.partnerChain), false) };
   }
 
-  async requireLocation(auth: AuthContext, locationId: number): Promise<{ id: number; chain_id: number }> {
+  async requireLocation(auth: AuthContext, locationId: number): Promise<LocationScope> {
     const row = await this.repo.locationAccess(locationId, auth.partnerId, auth.user?.id ?? null);
     if (!row || !row.partner_ok || !row.user_ok) throw AppError.forbidden();
     return { id: row.id, chain_id: row.chain_id };
@@ -183,11 +173,7 @@ export class AuthService {
     return Boolean(row?.partner_ok);
   }
 
-  async requireChain(
-    auth: AuthContext,
-    chainId: number,
-    userGrant: boolean,
-  ): Promise<{ id: number; title: string }> {
+  async requireChain(auth: AuthContext, chainId: number, userGrant: boolean): Promise<ChainScope> {
     const row = await this.repo.chainAccess(chainId, auth.partnerId, auth.user?.id ?? null);
     if (!row || !row.partner_ok || (userGrant && !row.user_ok)) throw AppError.forbidden();
     return { id: row.id, title: row.title };

@@ -2,7 +2,7 @@ import type { Db, Executor } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { idField, moneyField, phoneField } from '../../lib/fields.js';
-import type { AuthContext } from '../auth/auth.service.js';
+import type { AuthContext } from '../../http/access.js';
 import { ProgramsRepository } from '../programs/programs.repository.js';
 import { toBalanceWire, toCardTypeWire, toCardWire, type CardWithRefs } from './cards.mapper.js';
 import { CardsRepository } from './cards.repository.js';
@@ -46,8 +46,10 @@ export class CardsService {
     const repo = new CardsRepository(this.db);
     const client = await repo.client(clientId);
     // A client the partner cannot reach is answered as one that does not exist.
-    if (!client || !(await access.reaches(auth, client.location_id))) throw AppError.notFound('Client');
-    await access.require(auth, client.location_id);
+    if (!client || !(await access.partnerReachesLocation(auth, client.location_id))) {
+      throw AppError.notFound('Client');
+    }
+    await access.requireLocation(auth, client.location_id);
     const cards = await repo.cardsByPhone(client.chain_id, client.phone);
     return this.withPrograms(this.db, cards, client.location_id);
   }
@@ -178,8 +180,8 @@ export class CardsService {
   }
 }
 
-/** What op 1 needs from the access rules, resolved by the client's own location. */
+/** What op 1 needs from the access rules (AuthService), resolved by the client's own location. */
 export interface ClientLocationAccess {
-  reaches(auth: AuthContext, locationId: number): Promise<boolean>;
-  require(auth: AuthContext, locationId: number): Promise<unknown>;
+  partnerReachesLocation(auth: AuthContext, locationId: number): Promise<boolean>;
+  requireLocation(auth: AuthContext, locationId: number): Promise<unknown>;
 }
