@@ -1,9 +1,28 @@
 import { sql, type QueryCreator } from 'kysely';
 import { postgresOf, type Executor } from '../../db/database.js';
 import { prepared } from '../../db/prepared.js';
-import type { Database } from '../../db/schema.js';
+import type { CardRow, Database } from '../../db/schema.js';
 import { nowIso } from '../../lib/time.js';
-import { CARD_FIGURE_COLUMNS, type CardFigures, type CardWithRefs } from './cards.mapper.js';
+
+/** The card columns the answers show (a card read selects these and no others). */
+const CARD_FIGURE_COLUMNS = [
+  'id',
+  'chain_id',
+  'card_type_id',
+  'number',
+  'balance_minor',
+  'points',
+  'paid_minor',
+  'sold_minor',
+  'visits_count',
+] as const satisfies readonly (keyof CardRow)[];
+
+export type CardFigures = Pick<CardRow, (typeof CARD_FIGURE_COLUMNS)[number]>;
+
+export interface CardWithRefs extends CardFigures {
+  type_title: string;
+  chain_title: string;
+}
 
 /**
  * Live cards with the titles of their type and chain: the columns the answers show, no others
@@ -258,17 +277,17 @@ export class CardsRepository {
 
   /**
    * Ops 9 and 10: moves the card's balance by the row's amount, unless the card is not live in
-   * the chain or the balance would go below zero, and writes the ledger row — both or neither,
-   * inside a transaction or not. The updated card, or undefined when nothing was written. The
-   * balance change is guarded in its own statement (a withdrawal that would go below zero
-   * matches no row): no read-then-write, so concurrent writers cannot lose an update.
+   * the chain or the balance would go below zero, and writes the ledger row — both or neither.
+   * The updated card, or undefined when nothing was written. The balance change is guarded in its
+   * own statement (a withdrawal that would go below zero matches no row): no read-then-write, so
+   * concurrent writers cannot lose an update. On PostgreSQL the pair is one statement, atomic
+   * inside a transaction or not; on SQLite it is two, so the write runner (the `atomic` commit
+   * mode, http/write.ts) always hands this a transaction there.
    */
   async applyManualTransaction(row: NewLedgerRow): Promise<CardFigures | undefined> {
     const values = Object.assign({ created_at: nowIso() }, row);
     if (postgresOf(this.db)) return (await applyManualTransaction(this.db, values))[0];
-    if (!this.db.isTransaction) {
-      return this.db.transaction().execute((trx) => new CardsRepository(trx).applyManualTransaction(row));
-    }
+    if (!this.db.isTransaction) throw new Error('a manual transaction on SQLite needs a transaction');
     const [card] = await applyDelta(this.db, {
       chainId: row.chain_id,
       cardId: row.card_id,

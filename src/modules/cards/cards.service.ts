@@ -4,8 +4,8 @@ import { isUniqueViolation } from '../../db/errors.js';
 import { idField, moneyField, phoneField } from '../../lib/fields.js';
 import type { AuthContext } from '../../http/access.js';
 import { ProgramsRepository } from '../programs/programs.repository.js';
-import { toBalanceWire, toCardTypeWire, toCardWire, type CardWithRefs } from './cards.mapper.js';
-import { CardsRepository } from './cards.repository.js';
+import { toBalanceWire, toCardTypeWire, toCardWire } from './cards.mapper.js';
+import { CardsRepository, type CardWithRefs } from './cards.repository.js';
 import type {
   CardBalanceWire,
   CardTypeWire,
