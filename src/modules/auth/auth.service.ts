@@ -11,6 +11,7 @@ import {
   DUMMY_PASSWORD_HASH,
 } from '../../lib/secrets.js';
 import { isoPlusSeconds, nowIso } from '../../lib/time.js';
+import { phoneDigits } from '../../lib/phone.js';
 import type {
   AccessRule,
   AuthContext,
@@ -194,7 +195,7 @@ export class AuthService implements Authorizer {
         retryAfter,
       );
     }
-    const digits = /^\+?[\d\s\-()]{7,}$/.test(key) ? key.replace(/\D/g, '') : null;
+    const digits = /^\+?[\d\s\-()]{7,}$/.test(key) ? phoneDigits(key) : null;
     const user = await this.repo.findUserByLogin(key, digits);
     // Verify against a dummy hash for unknown logins so both failures take the same time.
     const ok = await verifyPassword(password, user?.password_hash ?? DUMMY_PASSWORD_HASH);

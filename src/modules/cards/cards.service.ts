@@ -2,6 +2,7 @@ import type { Db, Executor } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { idField, moneyField, phoneField } from '../../lib/fields.js';
+import { phoneDigits } from '../../lib/phone.js';
 import type { AuthContext } from '../../http/access.js';
 import { ProgramsRepository } from '../programs/programs.repository.js';
 import { toBalanceWire, toCardTypeWire, toCardWire } from './cards.mapper.js';
@@ -64,7 +65,7 @@ export class CardsService {
 
   /** Op 3. The authorised user's own cards in the chain, found by the user's phone. */
   async cardsOfUser(auth: AuthContext, chainId: number): Promise<LoyaltyCardWire[]> {
-    const phone = auth.user?.phone.replace(/\D/g, '') ?? '';
+    const phone = auth.user ? phoneDigits(auth.user.phone) : '';
     if (!phone) return [];
     const cards = await new CardsRepository(this.db).cardsByPhone(chainId, phone);
     return this.withPrograms(this.db, cards, null);

@@ -8,6 +8,7 @@ import {
 } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import type { ClientRow, ClientTable, Database } from '../../db/schema.js';
+import { phoneDigits } from '../../lib/phone.js';
 import { nowIso } from '../../lib/time.js';
 
 export type ClientValues = Omit<Insertable<ClientTable>, 'id' | 'location_id' | 'created_at' | 'updated_at'>;
@@ -107,7 +108,7 @@ export class ClientsRepository {
           like('clients.patronymic', c.value),
           like('clients.email', c.value),
           ...(/^[\d\s+().-]*\d[\d\s+().-]*$/.test(c.value)
-            ? [like('clients.phone', c.value.replace(/\D/g, ''))]
+            ? [like('clients.phone', phoneDigits(c.value))]
             : []),
         ]);
       case 'name':
