@@ -21,6 +21,7 @@ import { programsRoutes } from './modules/programs/programs.routes.js';
 import { transactionsRoutes } from './modules/transactions/transactions.routes.js';
 import type { Services } from './services.js';
 
+/** buildApp's options (exported with it: this file is the package's entry point, `exports` "."). */
 export interface AppOptions {
   services: Services;
   config: Pick<Config, 'bodyLimit' | 'logLevel'>;

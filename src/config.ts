@@ -18,7 +18,7 @@ export class ConfigError extends Error {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-export const DEFAULT_DATABASE_URL = 'file:./data/loyalty.sqlite';
+const DEFAULT_DATABASE_URL = 'file:./data/loyalty.sqlite';
 
 export function databaseKindOf(url: string): DatabaseKind {
   if (/^postgres(ql)?:\/\//i.test(url)) return 'postgres';

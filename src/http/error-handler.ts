@@ -47,7 +47,7 @@ function fromFastify(error: FastifyError): AppError | null {
 }
 
 /** Any thrown value → our error. Unknown errors become a generic 500 that reveals nothing. */
-export function toAppError(error: unknown): AppError {
+function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   if (isTransientDatabaseError(error)) {
     return new AppError('unavailable', 'The server is busy, please retry.', undefined, 1);

@@ -60,8 +60,7 @@ export interface IdempotencyStore {
   release(partnerId: number, key: string, lease: string): Promise<void>;
 }
 
-export type Claim =
-  { kind: 'claimed'; lease: string } | { kind: 'replay'; status: number; body: string | null };
+type Claim = { kind: 'claimed'; lease: string } | { kind: 'replay'; status: number; body: string | null };
 
 /** The claim was taken over while this request ran; its effect must not commit. */
 export class ClaimLostError extends AppError {

@@ -30,7 +30,7 @@ type Method = 'GET' | WriteMethod;
  * `raw` is the value itself, no envelope (SPEC §6.2: the visit loyalty operations). Error answers
  * always keep the envelope.
  */
-export type Envelope = 'single' | 'list' | 'objectMeta' | 'raw';
+type Envelope = 'single' | 'list' | 'objectMeta' | 'raw';
 
 /** A list handler's result: the items, or one page of them with the total before paging. */
 export interface ListPage<T> {
@@ -41,10 +41,10 @@ export interface ListPage<T> {
 }
 
 /** A body-less success (`202`, `204`), or a JSON one shaped by `envelope` around `schema`. */
-export type Answer = { status: 202 | 204 } | { status: 200 | 201; envelope: Envelope; schema: TSchema };
+type Answer = { status: 202 | 204 } | { status: 200 | 201; envelope: Envelope; schema: TSchema };
 
 /** What the handler returns for its declared answer (a body-less answer ignores it). */
-export type HandlerResult<A extends Answer> = A extends { status: 202 | 204 }
+type HandlerResult<A extends Answer> = A extends { status: 202 | 204 }
   ? unknown
   : A extends { envelope: 'list'; schema: infer S extends TSchema }
     ? Static<S>[] | ListPage<Static<S>>
@@ -53,7 +53,7 @@ export type HandlerResult<A extends Answer> = A extends { status: 202 | 204 }
       : never;
 
 /** A handler's view of its request (it is the request: nothing is copied). */
-export interface RouteContext<Params, Query, Body, Scope> {
+interface RouteContext<Params, Query, Body, Scope> {
   readonly params: Params;
   readonly query: Query;
   readonly body: Body;
@@ -63,7 +63,7 @@ export interface RouteContext<Params, Query, Body, Scope> {
 }
 
 /** How a write runs (http/write.ts). Every POST, PUT and DELETE is a write. */
-export interface WriteSpec {
+interface WriteSpec {
   /** Default `transaction`. */
   commit?: CommitMode;
   /** `false`: the answer carries a secret, so Idempotency-Key is neither honoured nor offered. */
@@ -71,7 +71,7 @@ export interface WriteSpec {
 }
 
 /** Statuses a route's business rules may answer beyond 422; by default 403 and 404. */
-export type Refusal = 403 | 404 | 429;
+type Refusal = 403 | 404 | 429;
 
 /** What every declaration has, whatever its types. */
 interface RouteBase {
@@ -96,7 +96,7 @@ interface RouteBase {
 /** A path parameter of these params. */
 type ParamOf<P extends TSchema> = Extract<keyof Static<P>, string>;
 
-export interface RouteSpec<
+interface RouteSpec<
   M extends Method,
   P extends TSchema,
   Q extends TSchema,
@@ -139,7 +139,7 @@ interface DeclaredRoute extends RouteBase {
 }
 
 /** A declared route, ready for `mount`. */
-export interface Route {
+interface Route {
   readonly spec: DeclaredRoute;
 }
 

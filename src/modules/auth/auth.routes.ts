@@ -5,7 +5,7 @@ import type { WriteRunner } from '../../http/write.js';
 import { formatPhone } from '../../lib/phone.js';
 import type { AuthService } from './auth.service.js';
 
-export const AuthBody = Type.Object(
+const AuthBody = Type.Object(
   {
     login: Type.String({ minLength: 1, maxLength: 255, description: 'Phone (+13155550175) or email' }),
     password: Type.String({ minLength: 1, maxLength: 1024 }),
@@ -13,7 +13,7 @@ export const AuthBody = Type.Object(
   { $id: 'AuthBody' },
 );
 
-export const AuthUserSchema = Type.Object(
+const AuthUserSchema = Type.Object(
   {
     id: Type.Integer(),
     user_token: Type.String(),

@@ -58,8 +58,8 @@ function ruleParts(rule: AccessRule): readonly [string, string] {
   return parts;
 }
 
-export const LOGIN_WINDOW_SECONDS = 15 * 60;
-export const LOGIN_MAX_FAILURES = 5;
+const LOGIN_WINDOW_SECONDS = 15 * 60;
+const LOGIN_MAX_FAILURES = 5;
 
 export class AuthService implements Authorizer {
   private readonly repo: AuthRepository;

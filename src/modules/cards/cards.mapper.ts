@@ -12,7 +12,7 @@ import type { CardBalanceWire, CardTypeWire, LoyaltyCardWire, ProgramWire } from
  */
 const programWires = new WeakMap<ProgramWithRules, ProgramWire>();
 
-export function toProgramWire(source: ProgramWithRules): ProgramWire {
+function toProgramWire(source: ProgramWithRules): ProgramWire {
   let wire = programWires.get(source);
   if (!wire) programWires.set(source, (wire = programWire(source)));
   return wire;
@@ -87,7 +87,7 @@ export function toCardTypeWire(type: {
  * sold/paid amount in whole currency units. Percent programs feed the first figure, fixed
  * amounts the second.
  */
-export function maxDiscounts(
+function maxDiscounts(
   card: CardFigures,
   programs: readonly ProgramWithRules[],
 ): { percent: number; amount: number } {

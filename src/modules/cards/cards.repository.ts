@@ -66,7 +66,7 @@ const applyDelta = prepared((db, p: { chainId: number; cardId: number; delta: nu
 
 /** A manual ledger row as the service hands it over (the time is added here). */
 // A type alias, not an interface: prepared() needs it assignable to Record<string, unknown>.
-export type NewLedgerRow = {
+type NewLedgerRow = {
   card_id: number;
   chain_id: number;
   location_id: number | null;

@@ -15,13 +15,13 @@ import type {
   ManualTransactionInput,
 } from './cards.schemas.js';
 
-export const MANUAL_TOP_UP = 5;
-export const MANUAL_WITHDRAWAL = 6;
+const MANUAL_TOP_UP = 5;
+const MANUAL_WITHDRAWAL = 6;
 
 const CARD_NUMBER = /^[A-Za-z0-9-]{1,32}$/;
 
 /** Where a manual transaction happens: at a location, or at chain level (no location). */
-export interface TransactionPlace {
+interface TransactionPlace {
   chainId: number;
   locationId: number | null;
 }

@@ -3,7 +3,7 @@ import { toMajor } from '../../lib/money.js';
 import { LedgerRepository } from './ledger.repository.js';
 
 /** A card whose stored balance is not the sum of its transaction rows. */
-export interface LedgerMismatch {
+interface LedgerMismatch {
   card_id: number;
   chain_id: number;
   number: string | null;
@@ -17,7 +17,7 @@ export interface LedgerMismatch {
   rows: number;
 }
 
-export interface LedgerReport {
+interface LedgerReport {
   cards: number;
   transactions: number;
   mismatches: LedgerMismatch[];

@@ -7,7 +7,7 @@ export interface LocationWithChain extends LocationRow {
   chain_title: string;
 }
 
-export interface LocationFilter {
+interface LocationFilter {
   /** Only locations this partner is connected to. */
   partnerId: number;
   /** Only locations this user is granted (`my=1`). */

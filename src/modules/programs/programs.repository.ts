@@ -10,7 +10,7 @@ export interface ProgramWithRules {
   rules: readonly RuleRow[];
 }
 
-export type ProgramValues = Omit<Insertable<ProgramTable>, 'id' | 'created_at' | 'deleted_at'>;
+type ProgramValues = Omit<Insertable<ProgramTable>, 'id' | 'created_at' | 'deleted_at'>;
 
 export interface RuleValues {
   id?: number;

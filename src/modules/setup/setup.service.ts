@@ -18,7 +18,6 @@ import { SetupRepository, type SetupEntity } from './setup.repository.js';
  * services the HTTP operations use, so their rules (references in the chain, phones
  * normalised, one rule for fixed promotions…) live in one place.
  */
-export type { ProgramInput } from '../programs/programs.service.js';
 
 export class SetupService {
   private readonly chains: ChainsService;
