@@ -23,6 +23,23 @@ export interface StoredKey {
   expires_at: string;
 }
 
+/** A key claimed by the request running now, with the lease it wrote. */
+export interface HeldClaim {
+  partnerId: number;
+  key: string;
+  lease: string;
+}
+
+/** A first request's claim of its key. */
+export interface NewClaim {
+  partnerId: number;
+  key: string;
+  fingerprint: string;
+  lease: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
 /**
  * The SQL behind Idempotency-Key, one statement per method (implemented by
  * `modules/idempotency/idempotency.repository.ts`, wired in by `services.ts`). `lease` is a
@@ -31,14 +48,7 @@ export interface StoredKey {
  */
 export interface IdempotencyStore {
   /** Inserts a running claim; false when the key already has a row. */
-  insertClaim(claim: {
-    partnerId: number;
-    key: string;
-    fingerprint: string;
-    lease: string;
-    createdAt: string;
-    expiresAt: string;
-  }): Promise<boolean>;
+  insertClaim(claim: NewClaim): Promise<boolean>;
   find(partnerId: number, key: string): Promise<StoredKey | undefined>;
   /** Deletes the key's row if it still has this expiry. */
   deleteExpired(partnerId: number, key: string, expiresAt: string): Promise<void>;
@@ -46,18 +56,11 @@ export interface IdempotencyStore {
   takeOver(partnerId: number, key: string, heldUntil: string, lease: string): Promise<boolean>;
   /**
    * Stores the answer, on the effect's executor so both commit together. False when the claim
-   * no longer holds this lease (taken over): the caller must then roll back.
+   * no longer holds its lease (taken over): the caller must then roll back.
    */
-  complete(
-    executor: Executor,
-    partnerId: number,
-    key: string,
-    lease: string,
-    status: number,
-    body: string | null,
-  ): Promise<boolean>;
+  complete(executor: Executor, claim: HeldClaim, status: number, body: string | null): Promise<boolean>;
   /** Gives the key back (the request failed without an answer worth keeping, e.g. a 503). */
-  release(partnerId: number, key: string, lease: string): Promise<void>;
+  release(claim: HeldClaim): Promise<void>;
 }
 
 type Claim = { kind: 'claimed'; lease: string } | { kind: 'replay'; status: number; body: string | null };

@@ -2,7 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { postgresOf, type Db, type Executor } from '../db/database.js';
 import { AppError } from '../errors.js';
-import { claimKey, ClaimLostError, fingerprint, type IdempotencyStore } from './idempotency.js';
+import {
+  claimKey,
+  ClaimLostError,
+  fingerprint,
+  type HeldClaim,
+  type IdempotencyStore,
+} from './idempotency.js';
 import { errorReply, sendError, STATUS } from './error-handler.js';
 import { isRetryableDatabaseError, isTransientDatabaseError } from '../db/errors.js';
 import { writeTransaction } from '../db/group-commit.js';
@@ -45,12 +51,6 @@ const MAX_ATTEMPTS = 6;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const JSON_TYPE = 'application/json; charset=utf-8';
 const KEY_MESSAGE = 'Idempotency-Key must be 1 to 255 printable ASCII characters without spaces.';
-
-interface HeldKey {
-  partnerId: number;
-  key: string;
-  lease: string;
-}
 
 /**
  * The one way a POST, PUT or DELETE runs, and the only place that decides how it commits. It
@@ -104,7 +104,7 @@ export class WriteRunner {
     plan: WritePlan,
   ): Promise<FastifyReply> {
     const key = plan.idempotency ? this.keyOf(request) : null;
-    let held: HeldKey | null = null;
+    let held: HeldClaim | null = null;
     if (key) {
       const partnerId = request.auth.partnerId;
       const print = fingerprint([request.method, request.url, request.auth.user?.id ?? null], request.body);
@@ -149,16 +149,15 @@ export class WriteRunner {
    * After the effect was rolled back: a refusal (4xx) is an answer too, so a retry gets the same
    * refusal; anything else (503, 500) gives the key back so a retry runs the request anew.
    */
-  private async settleFailure(held: HeldKey, error: unknown, request: FastifyRequest): Promise<void> {
-    const { partnerId, key, lease } = held;
+  private async settleFailure(held: HeldClaim, error: unknown, request: FastifyRequest): Promise<void> {
     try {
       if (error instanceof AppError && STATUS[error.kind] < 500 && error.kind !== 'too_many_requests') {
         const { status, body } = errorReply(error);
-        if (await this.idempotency.complete(this.db, partnerId, key, lease, status, JSON.stringify(body))) {
+        if (await this.idempotency.complete(this.db, held, status, JSON.stringify(body))) {
           return;
         }
       }
-      await this.idempotency.release(partnerId, key, lease);
+      await this.idempotency.release(held);
     } catch (storeError) {
       // The claim stays "running" until its lease passes; then a retry takes it over.
       request.log.warn({ err: storeError }, 'could not settle an idempotency key');
@@ -169,14 +168,11 @@ export class WriteRunner {
     executor: Executor,
     request: FastifyRequest,
     effect: WriteEffect,
-    held: HeldKey | null,
+    held: HeldClaim | null,
   ): Promise<{ status: number; text: string | null }> {
     const answer = await effect(executor, request);
     const text = answer.body === undefined ? null : JSON.stringify(answer.body);
-    if (
-      held &&
-      !(await this.idempotency.complete(executor, held.partnerId, held.key, held.lease, answer.status, text))
-    ) {
+    if (held && !(await this.idempotency.complete(executor, held, answer.status, text))) {
       // Throwing rolls the effect back: the request that took the key over will make it.
       throw new ClaimLostError();
     }

@@ -1,6 +1,16 @@
 import type { Db, Executor } from '../../db/database.js';
-import type { IdempotencyStore, StoredKey } from '../../http/idempotency.js';
+import type { HeldClaim, IdempotencyStore, NewClaim, StoredKey } from '../../http/idempotency.js';
 import { nowIso } from '../../lib/time.js';
+
+/** A key's row (keys are scoped to the partner token). */
+const keyOf = (partnerId: number, key: string) => ({ partner_id: partnerId, key });
+
+/** The row of a claim still running under this lease (not finished, not taken over). */
+const runningClaim = (claim: HeldClaim) => ({
+  ...keyOf(claim.partnerId, claim.key),
+  state: 'running',
+  locked_until: claim.lease,
+});
 
 /**
  * SQL for Idempotency-Key (SPEC §4): the store under the write runner's claim protocol
@@ -9,14 +19,7 @@ import { nowIso } from '../../lib/time.js';
 export class IdempotencyRepository implements IdempotencyStore {
   constructor(private readonly db: Db) {}
 
-  async insertClaim(claim: {
-    partnerId: number;
-    key: string;
-    fingerprint: string;
-    lease: string;
-    createdAt: string;
-    expiresAt: string;
-  }): Promise<boolean> {
+  async insertClaim(claim: NewClaim): Promise<boolean> {
     const inserted = await this.db
       .insertInto('idempotency_keys')
       .values({
@@ -39,17 +42,14 @@ export class IdempotencyRepository implements IdempotencyStore {
     return this.db
       .selectFrom('idempotency_keys')
       .selectAll()
-      .where('partner_id', '=', partnerId)
-      .where('key', '=', key)
+      .where((eb) => eb.and(keyOf(partnerId, key)))
       .executeTakeFirst();
   }
 
   async deleteExpired(partnerId: number, key: string, expiresAt: string): Promise<void> {
     await this.db
       .deleteFrom('idempotency_keys')
-      .where('partner_id', '=', partnerId)
-      .where('key', '=', key)
-      .where('expires_at', '=', expiresAt)
+      .where((eb) => eb.and({ ...keyOf(partnerId, key), expires_at: expiresAt }))
       .execute();
   }
 
@@ -57,40 +57,29 @@ export class IdempotencyRepository implements IdempotencyStore {
     const taken = await this.db
       .updateTable('idempotency_keys')
       .set({ locked_until: lease })
-      .where('partner_id', '=', partnerId)
-      .where('key', '=', key)
-      .where('state', '=', 'running')
-      .where('locked_until', '=', heldUntil)
+      .where((eb) => eb.and(runningClaim({ partnerId, key, lease: heldUntil })))
       .executeTakeFirst();
     return Number(taken.numUpdatedRows) === 1;
   }
 
   async complete(
     executor: Executor,
-    partnerId: number,
-    key: string,
-    lease: string,
+    claim: HeldClaim,
     status: number,
     body: string | null,
   ): Promise<boolean> {
     const result = await executor
       .updateTable('idempotency_keys')
       .set({ state: 'done', status_code: status, body })
-      .where('partner_id', '=', partnerId)
-      .where('key', '=', key)
-      .where('state', '=', 'running')
-      .where('locked_until', '=', lease)
+      .where((eb) => eb.and(runningClaim(claim)))
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
 
-  async release(partnerId: number, key: string, lease: string): Promise<void> {
+  async release(claim: HeldClaim): Promise<void> {
     await this.db
       .deleteFrom('idempotency_keys')
-      .where('partner_id', '=', partnerId)
-      .where('key', '=', key)
-      .where('state', '=', 'running')
-      .where('locked_until', '=', lease)
+      .where((eb) => eb.and(runningClaim(claim)))
       .execute();
   }
 
