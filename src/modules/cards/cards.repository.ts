@@ -150,14 +150,23 @@ export class CardsRepository {
     return liveCards(this.db).where('c.chain_id', '=', chainId).where('c.id', '=', cardId).executeTakeFirst();
   }
 
-  liveCardExists(chainId: number, cardId: number) {
+  /** The live card with these column values, if any. */
+  private liveCard(match: {
+    id?: number;
+    chain_id?: number;
+    card_type_id?: number;
+    phone?: string;
+    number?: string;
+  }) {
     return this.db
       .selectFrom('cards')
       .select('id')
-      .where('id', '=', cardId)
-      .where('chain_id', '=', chainId)
-      .where('removed_at', 'is', null)
+      .where((eb) => eb.and({ ...match, removed_at: null }))
       .executeTakeFirst();
+  }
+
+  liveCardExists(chainId: number, cardId: number) {
+    return this.liveCard({ id: cardId, chain_id: chainId });
   }
 
   client(clientId: number) {
@@ -168,49 +177,6 @@ export class CardsRepository {
       .where('cl.id', '=', clientId)
       .where('cl.deleted_at', 'is', null)
       .executeTakeFirst();
-  }
-
-  clientAtLocation(locationId: number, phone: string) {
-    return this.db
-      .selectFrom('clients')
-      .select(['id'])
-      .where('location_id', '=', locationId)
-      .where('phone', '=', phone)
-      .where('deleted_at', 'is', null)
-      .orderBy('id')
-      .executeTakeFirst();
-  }
-
-  async createClient(locationId: number, phone: string): Promise<number> {
-    const now = nowIso();
-    const row = await this.db
-      .insertInto('clients')
-      .values({ location_id: locationId, phone, name: '', created_at: now, updated_at: now })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return row.id;
-  }
-
-  /** Card types of a chain, optionally only those issuable at a location. */
-  cardTypes(chainId: number, issuableAt: number | null) {
-    let query = this.db
-      .selectFrom('card_types as t')
-      .innerJoin('chains as ch', 'ch.id', 't.chain_id')
-      .select(['t.id', 't.title', 't.chain_id', 'ch.title as chain_title'])
-      .where('t.chain_id', '=', chainId)
-      .where('t.deleted_at', 'is', null);
-    if (issuableAt !== null) {
-      query = query.where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('card_type_locations as tl')
-            .select('tl.card_type_id')
-            .whereRef('tl.card_type_id', '=', 't.id')
-            .where('tl.location_id', '=', issuableAt),
-        ),
-      );
-    }
-    return query.orderBy('t.id').execute();
   }
 
   async typesHeldByPhone(chainId: number, phone: string): Promise<Set<number>> {
@@ -225,23 +191,11 @@ export class CardsRepository {
   }
 
   liveCardOfType(typeId: number, phone: string) {
-    return this.db
-      .selectFrom('cards')
-      .select('id')
-      .where('card_type_id', '=', typeId)
-      .where('phone', '=', phone)
-      .where('removed_at', 'is', null)
-      .executeTakeFirst();
+    return this.liveCard({ card_type_id: typeId, phone });
   }
 
   liveCardWithNumber(chainId: number, number: string) {
-    return this.db
-      .selectFrom('cards')
-      .select('id')
-      .where('chain_id', '=', chainId)
-      .where('number', '=', number)
-      .where('removed_at', 'is', null)
-      .executeTakeFirst();
+    return this.liveCard({ chain_id: chainId, number });
   }
 
   async insertCard(values: {

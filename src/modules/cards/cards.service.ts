@@ -4,6 +4,8 @@ import { isUniqueViolation } from '../../db/errors.js';
 import { idField, moneyField, phoneField } from '../../lib/fields.js';
 import { phoneDigits } from '../../lib/phone.js';
 import type { AuthContext } from '../../http/access.js';
+import { CardTypesRepository } from '../card-types/card-types.repository.js';
+import { ClientsRepository } from '../clients/clients.repository.js';
 import { ProgramsRepository } from '../programs/programs.repository.js';
 import { toBalanceWire, toCardTypeWire, toCardWire } from './cards.mapper.js';
 import { CardsRepository, type CardWithRefs } from './cards.repository.js';
@@ -76,16 +78,15 @@ export class CardsService {
     location: { id: number; chain_id: number },
     rawPhone?: string,
   ): Promise<CardTypeWire[]> {
-    const repo = new CardsRepository(this.db);
-    const types = await repo.cardTypes(location.chain_id, location.id);
+    const types = await new CardTypesRepository(this.db).ofChain(location.chain_id, location.id);
     if (rawPhone === undefined) return types.map(toCardTypeWire);
-    const held = await repo.typesHeldByPhone(location.chain_id, phoneField(rawPhone));
+    const held = await new CardsRepository(this.db).typesHeldByPhone(location.chain_id, phoneField(rawPhone));
     return types.filter((t) => !held.has(t.id)).map(toCardTypeWire);
   }
 
   /** Op 6. */
   async chainTypes(chainId: number): Promise<CardTypeWire[]> {
-    const types = await new CardsRepository(this.db).cardTypes(chainId, null);
+    const types = await new CardTypesRepository(this.db).ofChain(chainId, null);
     return types.map(toCardTypeWire);
   }
 
@@ -105,7 +106,7 @@ export class CardsService {
       }
     }
     const repo = new CardsRepository(executor);
-    const issuable = await repo.cardTypes(location.chain_id, location.id);
+    const issuable = await new CardTypesRepository(executor).ofChain(location.chain_id, location.id);
     if (!issuable.some((t) => t.id === typeId)) {
       throw AppError.field('loyalty_card_type_id', 'is not a card type that can be issued at this location');
     }
@@ -115,8 +116,10 @@ export class CardsService {
     if (number !== null && (await repo.liveCardWithNumber(location.chain_id, number))) {
       throw AppError.field('loyalty_card_number', 'is already used by another card in this chain');
     }
+    const clients = new ClientsRepository(executor);
     const clientId =
-      (await repo.clientAtLocation(location.id, phone))?.id ?? (await repo.createClient(location.id, phone));
+      (await clients.byPhone(location.id, phone))?.id ??
+      (await clients.insert(location.id, { phone, name: '' }));
     let cardId: number;
     try {
       cardId = await repo.insertCard({

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import { nowIso } from '../../lib/time.js';
+import { ensureLink, insertLink, LINKS } from '../links/links.repository.js';
 
 /** What `list` lists (the admin CLI's `<entity>:list`). */
 export type SetupEntity =
@@ -69,26 +70,15 @@ export class SetupRepository {
     return row.id;
   }
 
-  /** A new user's grants (plain inserts: a repeated id is an error, as for any new row). */
+  /** A new user's grants (a repeated id is an error, as for any new row). */
   async insertGrants(userId: number, locationIds: number[], chainIds: number[]): Promise<void> {
-    for (const locationId of locationIds) {
-      await this.db
-        .insertInto('user_locations')
-        .values({ user_id: userId, location_id: locationId })
-        .execute();
-    }
-    for (const chainId of chainIds) {
-      await this.db.insertInto('user_chains').values({ user_id: userId, chain_id: chainId }).execute();
-    }
+    for (const locationId of locationIds) await insertLink(this.db, LINKS.userLocations, userId, locationId);
+    for (const chainId of chainIds) await insertLink(this.db, LINKS.userChains, userId, chainId);
   }
 
   /** Grants the chain; a grant the user already has stays as it is. */
-  async grantChain(userId: number, chainId: number): Promise<void> {
-    await this.db
-      .insertInto('user_chains')
-      .values({ user_id: userId, chain_id: chainId })
-      .onConflict((oc) => oc.doNothing())
-      .execute();
+  grantChain(userId: number, chainId: number): Promise<void> {
+    return ensureLink(this.db, LINKS.userChains, userId, chainId);
   }
 
   list(entity: SetupEntity) {
