@@ -1,13 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { mount, route } from '../../http/route.js';
-import { PathId } from '../../http/schemas.js';
+import { ChainParams, PathId } from '../../http/schemas.js';
 import type { WriteRunner } from '../../http/write.js';
 import { CardTypeDetailSchema, CreateCardTypeBody, UpdateCardTypeBody } from './card-types.schemas.js';
 import type { CardTypesService } from './card-types.service.js';
 
 const TAG = 'Loyalty Card Types (extension)';
-const ChainParams = Type.Object({ chain_id: PathId('Chain id') });
 const TypeParams = Type.Object({ chain_id: PathId('Chain id'), card_type_id: PathId('Card type id') });
 const CARD_TYPE = { status: 200, envelope: 'single', schema: CardTypeDetailSchema } as const;
 const EXTENSION =

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { route, mount } from '../../http/route.js';
-import { PathId } from '../../http/schemas.js';
+import { ChainParams, LocationParams, PathId } from '../../http/schemas.js';
 import type { WriteRunner } from '../../http/write.js';
 import {
   CardBalanceSchema,
@@ -21,7 +21,6 @@ const CARDS = { status: 200, envelope: 'list', schema: LoyaltyCardSchema } as co
 const CARD_TYPES = { status: 200, envelope: 'list', schema: CardTypeSchema } as const;
 /** Ops 9 and 10: the balance and its ledger row are one statement on PostgreSQL (the repository). */
 const BALANCE = { status: 200, envelope: 'objectMeta', schema: CardBalanceSchema } as const;
-const LocationParams = Type.Object({ location_id: PathId('Location id') });
 const CardParams = Type.Object({ location_id: PathId('Location id'), card_id: PathId('Loyalty card id') });
 
 /** SPEC §3, operations 1–10. Handlers are thin: one service call each. */
@@ -71,7 +70,7 @@ export const cardsRoutes: FastifyPluginAsync<{
       tag: TAG,
       auth: 'partnerUser',
       access: { partnerChain: 'chain_id' },
-      params: Type.Object({ chain_id: PathId('Chain id') }),
+      params: ChainParams,
       answer: CARDS,
       handler: ({ auth, params }) => cards.cardsOfUser(auth, params.chain_id),
     }),
@@ -110,7 +109,7 @@ export const cardsRoutes: FastifyPluginAsync<{
       tag: TAG,
       auth: 'partner',
       access: { partnerChain: 'chain_id' },
-      params: Type.Object({ chain_id: PathId('Chain id') }),
+      params: ChainParams,
       answer: CARD_TYPES,
       handler: ({ params }) => cards.chainTypes(params.chain_id),
     }),

@@ -1,7 +1,6 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { mount, route } from '../../http/route.js';
-import { PathId } from '../../http/schemas.js';
+import { ChainParams } from '../../http/schemas.js';
 import type { ClientsService } from '../clients/clients.service.js';
 import { ChainClientsSchema } from '../clients/clients.schemas.js';
 import { ChainClientsQuery, ChainSchema } from './chains.schemas.js';
@@ -42,7 +41,7 @@ export const chainsRoutes: FastifyPluginAsync<{ chains: ChainsService; clients: 
       tag: TAG,
       auth: 'partnerUser',
       access: { chain: 'chain_id' },
-      params: Type.Object({ chain_id: PathId('Chain id') }),
+      params: ChainParams,
       querystring: ChainClientsQuery,
       answer: { status: 200, envelope: 'single', schema: ChainClientsSchema },
       handler: ({ scope, query }) => clients.inChain(scope.chain.id, query.phone),

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { mount, route, type ListPage } from '../../http/route.js';
-import { PathId } from '../../http/schemas.js';
+import { LocationParams, PathId } from '../../http/schemas.js';
 import type { WriteRunner } from '../../http/write.js';
 import {
   ClientBody,
@@ -13,7 +13,6 @@ import {
 import type { ClientsService } from './clients.service.js';
 
 const TAG = 'Clients';
-const LocationParams = Type.Object({ location_id: PathId('Location id') });
 const ClientParams = Type.Object({ location_id: PathId('Location id'), client_id: PathId('Client id') });
 const CLIENT = { status: 200, envelope: 'single', schema: ClientSchema } as const;
 const PHONES =

@@ -1,7 +1,6 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { mount, route } from '../../http/route.js';
-import { PathId } from '../../http/schemas.js';
+import { LocationParams } from '../../http/schemas.js';
 import type { WriteRunner } from '../../http/write.js';
 import {
   CreateLocationBody,
@@ -13,7 +12,6 @@ import {
 import type { LocationsService } from './locations.service.js';
 
 const TAG = 'Locations';
-const LocationParams = Type.Object({ location_id: PathId('Location id') });
 const LOCATION = { status: 200, envelope: 'single', schema: LocationSchema } as const;
 
 /** altegio-reference.md §5, LOC-1…LOC-5. */

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { mount, route } from '../../http/route.js';
-import { PathId } from '../../http/schemas.js';
+import { ChainParams, LocationParams, PathId } from '../../http/schemas.js';
 import type { WriteRunner } from '../../http/write.js';
 import {
   CreateProgramBody,
@@ -14,7 +14,6 @@ import {
 import type { ProgramsService } from './programs.service.js';
 
 const CHAIN_TAG = 'Chain Loyalty Programs';
-const ChainParams = Type.Object({ chain_id: PathId('Chain id') });
 const ProgramParams = Type.Object({
   chain_id: PathId('Chain id'),
   loyalty_program_id: PathId('Promotion id'),
@@ -50,7 +49,7 @@ export const programsRoutes: FastifyPluginAsync<{ programs: ProgramsService; wri
       tag: 'Loyalty Programs',
       auth: 'partnerUser',
       access: { location: 'location_id' },
-      params: Type.Object({ location_id: PathId('Location id') }),
+      params: LocationParams,
       querystring: LocationProgramsQuery,
       answer: { status: 200, envelope: 'list', schema: LocationProgramSchema },
       handler: ({ scope, query }) => programs.activeAtLocation(scope.location, query),

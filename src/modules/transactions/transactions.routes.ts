@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { mount, route } from '../../http/route.js';
-import { PathId } from '../../http/schemas.js';
+import { ChainParams, PathId } from '../../http/schemas.js';
 import { CardTransactionsQuery, ChainTransactionsQuery, TransactionSchema } from './transactions.schemas.js';
 import type { TransactionsService } from './transactions.service.js';
 
@@ -79,7 +79,7 @@ export const transactionsRoutes: FastifyPluginAsync<{ transactions: Transactions
       auth: 'partnerUser',
       access: { chain: 'chain_id' },
       preValidation: foldArrayParams,
-      params: Type.Object({ chain_id: PathId('Chain id') }),
+      params: ChainParams,
       querystring: ChainTransactionsQuery,
       answer: TRANSACTIONS,
       handler: ({ scope, query }) => transactions.chainList(scope.chain.id, query),
