@@ -169,23 +169,11 @@ export class CardsRepository {
     return this.liveCard({ id: cardId, chain_id: chainId });
   }
 
-  client(clientId: number) {
-    return this.db
-      .selectFrom('clients as cl')
-      .innerJoin('locations as l', 'l.id', 'cl.location_id')
-      .select(['cl.id', 'cl.phone', 'cl.location_id', 'l.chain_id'])
-      .where('cl.id', '=', clientId)
-      .where('cl.deleted_at', 'is', null)
-      .executeTakeFirst();
-  }
-
   async typesHeldByPhone(chainId: number, phone: string): Promise<Set<number>> {
     const rows = await this.db
       .selectFrom('cards')
       .select('card_type_id')
-      .where('chain_id', '=', chainId)
-      .where('phone', '=', phone)
-      .where('removed_at', 'is', null)
+      .where((eb) => eb.and({ chain_id: chainId, phone, removed_at: null }))
       .execute();
     return new Set(rows.map((r) => r.card_type_id));
   }

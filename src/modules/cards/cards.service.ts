@@ -46,14 +46,13 @@ export class CardsService {
 
   /** Op 1. A client's cards are the live cards of the client's phone in the client's chain. */
   async cardsOfClient(auth: AuthContext, clientId: number, access: ClientLocationAccess) {
-    const repo = new CardsRepository(this.db);
-    const client = await repo.client(clientId);
+    const client = await new ClientsRepository(this.db).anywhere(clientId);
     // A client the partner cannot reach is answered as one that does not exist.
     if (!client || !(await access.partnerReachesLocation(auth, client.location_id))) {
       throw AppError.notFound('Client');
     }
     await access.requireLocation(auth, client.location_id);
-    const cards = await repo.cardsByPhone(client.chain_id, client.phone);
+    const cards = await new CardsRepository(this.db).cardsByPhone(client.chain_id, client.phone);
     return this.withPrograms(this.db, cards, client.location_id);
   }
 

@@ -1,11 +1,25 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import { nowIso } from '../../lib/time.js';
 import { ensureLink, insertLink, LINKS } from '../links/links.repository.js';
 
-/** What `list` lists (the admin CLI's `<entity>:list`). */
-export type SetupEntity =
-  'chains' | 'locations' | 'partners' | 'users' | 'clients' | 'card_types' | 'programs';
+/** What `list` shows of each entity (the admin CLI's `<entity>:list`); `live`: without the deleted. */
+const LISTED = {
+  chains: { columns: ['id', 'title'] },
+  locations: { columns: ['id', 'chain_id', 'title', 'active'] },
+  partners: { columns: ['id', 'name'] },
+  users: { columns: ['id', 'login', 'name', 'phone'] },
+  clients: { columns: ['id', 'location_id', 'phone', 'name'] },
+  card_types: { columns: ['id', 'chain_id', 'title'], live: true },
+  programs: { columns: ['id', 'chain_id', 'title', 'loyalty_type_id', 'value_unit_id'], live: true },
+} satisfies Record<string, Listed>;
+
+interface Listed {
+  columns: string[];
+  live?: true;
+}
+
+export type SetupEntity = keyof typeof LISTED;
 
 /** Tables with an identity column (PostgreSQL sequences to move past explicit ids). */
 const TABLES_WITH_IDS = [
@@ -81,41 +95,12 @@ export class SetupRepository {
     return ensureLink(this.db, LINKS.userChains, userId, chainId);
   }
 
-  list(entity: SetupEntity) {
-    switch (entity) {
-      case 'chains':
-        return this.db.selectFrom('chains').select(['id', 'title']).orderBy('id').execute();
-      case 'locations':
-        return this.db
-          .selectFrom('locations')
-          .select(['id', 'chain_id', 'title', 'active'])
-          .orderBy('id')
-          .execute();
-      case 'partners':
-        return this.db.selectFrom('partners').select(['id', 'name']).orderBy('id').execute();
-      case 'users':
-        return this.db.selectFrom('users').select(['id', 'login', 'name', 'phone']).orderBy('id').execute();
-      case 'clients':
-        return this.db
-          .selectFrom('clients')
-          .select(['id', 'location_id', 'phone', 'name'])
-          .orderBy('id')
-          .execute();
-      case 'card_types':
-        return this.db
-          .selectFrom('card_types')
-          .select(['id', 'chain_id', 'title'])
-          .where('deleted_at', 'is', null)
-          .orderBy('id')
-          .execute();
-      case 'programs':
-        return this.db
-          .selectFrom('programs')
-          .select(['id', 'chain_id', 'title', 'loyalty_type_id', 'value_unit_id'])
-          .where('deleted_at', 'is', null)
-          .orderBy('id')
-          .execute();
-    }
+  /** The entity's rows (removed card types and programs left out), in id order. */
+  list(entity: SetupEntity): Promise<Record<string, unknown>[]> {
+    const { columns, live }: Listed = LISTED[entity];
+    let query = (this.db as unknown as Kysely<any>).selectFrom(entity).select(columns);
+    if (live) query = query.where('deleted_at', 'is', null);
+    return query.orderBy('id').execute();
   }
 
   /** PostgreSQL: each identity sequence moves past the largest id (rows inserted with explicit ids). */
