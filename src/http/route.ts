@@ -143,6 +143,14 @@ interface Route {
   readonly spec: DeclaredRoute;
 }
 
+/**
+ * The two rules most operations declare (spread into the declaration): the partner and user
+ * tokens, and the user granted the location (or the chain) whose id is the path's `location_id`
+ * (or `chain_id`; see `LocationParams` and `ChainParams` in http/schemas.ts).
+ */
+export const AT_LOCATION = { auth: 'partnerUser', access: { location: 'location_id' } } as const;
+export const IN_CHAIN = { auth: 'partnerUser', access: { chain: 'chain_id' } } as const;
+
 /** Declares one operation (see the module comment). */
 export function route<
   M extends Method,

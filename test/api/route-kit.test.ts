@@ -6,14 +6,13 @@ import { registerAuth } from '../../src/http/auth.js';
 import { registerErrorHandling } from '../../src/http/error-handler.js';
 import { registerNegotiation } from '../../src/http/negotiation.js';
 import { registerOpenApi } from '../../src/http/openapi.js';
-import { errorStatuses, mount, route } from '../../src/http/route.js';
-import { PathId } from '../../src/http/schemas.js';
+import { AT_LOCATION, errorStatuses, IN_CHAIN, mount, route } from '../../src/http/route.js';
+import { ChainParams, LocationParams, PathId } from '../../src/http/schemas.js';
 import { validatorCompiler } from '../../src/http/validation.js';
 import { checkInjected } from '../helpers/contract.js';
 import { DEMO, DEMO_AUTH, DEMO_PARTNER, describeEachDialect } from '../helpers/app.js';
 
 const Visit = Type.Object({ id: Type.Integer(), location_id: Type.Integer(), chain_id: Type.Integer() });
-const LocationParams = Type.Object({ location_id: PathId('Location id') });
 
 /**
  * The route kit (src/http/route.ts) with the operations the visit engine will need: raw answers
@@ -298,6 +297,33 @@ it('types the handler context from the declaration (checked by tsc)', () => {
       handler: async () => 1,
     }),
     route({
+      method: 'PUT',
+      url: '/e/:chain_id',
+      operationId: 'e',
+      summary: 'e',
+      tag: 'x',
+      ...IN_CHAIN,
+      params: ChainParams,
+      answer: { status: 200, envelope: 'single', schema: Type.String() },
+      handler: async ({ scope }, executor) => {
+        // @ts-expect-error a chain rule guarantees the chain, not a location
+        void scope.location;
+        return `${scope.chain.title}${executor.isTransaction}`;
+      },
+    }),
+    // @ts-expect-error AT_LOCATION names location_id, which these params do not have
+    route({
+      method: 'GET',
+      url: '/f/:location_id',
+      operationId: 'f',
+      summary: 'f',
+      tag: 'x',
+      ...AT_LOCATION,
+      params: ChainParams,
+      answer: { status: 200, envelope: 'raw', schema: Type.Integer() },
+      handler: async () => 1,
+    }),
+    route({
       method: 'POST',
       url: '/c',
       operationId: 'c',
@@ -308,5 +334,5 @@ it('types the handler context from the declaration (checked by tsc)', () => {
       handler: async (_context, executor) => executor.isTransaction,
     }),
   ];
-  expect(declared.map(({ spec }) => spec.operationId)).toEqual(['a', 'd', 'b', 'c']);
+  expect(declared.map(({ spec }) => spec.operationId)).toEqual(['a', 'd', 'b', 'e', 'f', 'c']);
 });

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import { mount, route } from '../../http/route.js';
+import { IN_CHAIN, mount, route } from '../../http/route.js';
 import { ChainParams, PathId } from '../../http/schemas.js';
 import type { WriteRunner } from '../../http/write.js';
 import { CardTypeDetailSchema, CreateCardTypeBody, UpdateCardTypeBody } from './card-types.schemas.js';
@@ -29,8 +29,7 @@ export const cardTypesRoutes: FastifyPluginAsync<{
       summary: 'Create a card type in the chain',
       description: `${EXTENSION}Answers 201 with the card type. ${LISTS}`,
       tag: TAG,
-      auth: 'partnerUser',
-      access: { chain: 'chain_id' },
+      ...IN_CHAIN,
       extension: true,
       params: ChainParams,
       body: CreateCardTypeBody,
@@ -45,8 +44,7 @@ export const cardTypesRoutes: FastifyPluginAsync<{
       summary: 'Get a card type of the chain',
       description: `${EXTENSION}A card type of another chain, or a deleted one, is 404.`,
       tag: TAG,
-      auth: 'partnerUser',
-      access: { chain: 'chain_id' },
+      ...IN_CHAIN,
       extension: true,
       params: TypeParams,
       answer: CARD_TYPE,
@@ -60,8 +58,7 @@ export const cardTypesRoutes: FastifyPluginAsync<{
       summary: 'Edit a card type of the chain',
       description: `${EXTENSION}Only the fields sent change; a list sent replaces the stored one. ${LISTS}`,
       tag: TAG,
-      auth: 'partnerUser',
-      access: { chain: 'chain_id' },
+      ...IN_CHAIN,
       extension: true,
       params: TypeParams,
       body: UpdateCardTypeBody,
@@ -79,8 +76,7 @@ export const cardTypesRoutes: FastifyPluginAsync<{
         `${EXTENSION}Answers 204 with no content. The type leaves every card type list and can no longer ` +
         'be issued; cards already issued keep it, with their balances and history.',
       tag: TAG,
-      auth: 'partnerUser',
-      access: { chain: 'chain_id' },
+      ...IN_CHAIN,
       extension: true,
       params: TypeParams,
       answer: { status: 204 },

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import { route, mount } from '../../http/route.js';
+import { AT_LOCATION, IN_CHAIN, route, mount } from '../../http/route.js';
 import { ChainParams, LocationParams, PathId } from '../../http/schemas.js';
 import type { WriteRunner } from '../../http/write.js';
 import {
@@ -49,8 +49,7 @@ export const cardsRoutes: FastifyPluginAsync<{
       summary: 'Get a List of Customer Cards by Phone Number',
       description: "`chain_id` 0 means the location's chain; another chain than the location's is 404.",
       tag: TAG,
-      auth: 'partnerUser',
-      access: { location: 'location_id' },
+      ...AT_LOCATION,
       params: Type.Object({
         phone: Phone,
         chain_id: Type.Integer({ minimum: 0, description: 'Chain id, or 0 for the location chain' }),
@@ -81,8 +80,7 @@ export const cardsRoutes: FastifyPluginAsync<{
       operationId: 'get_loyalty_card_type_list',
       summary: 'Get a list of card types available at the location',
       tag: TAG,
-      auth: 'partnerUser',
-      access: { location: 'location_id' },
+      ...AT_LOCATION,
       params: LocationParams,
       answer: CARD_TYPES,
       handler: ({ scope }) => cards.issuableTypes(scope.location),
@@ -94,8 +92,7 @@ export const cardsRoutes: FastifyPluginAsync<{
       operationId: 'get_loyalty_card_type_list_for_client',
       summary: 'Get a List of Card Types Available for Issuance to the Client',
       tag: TAG,
-      auth: 'partnerUser',
-      access: { location: 'location_id' },
+      ...AT_LOCATION,
       params: Type.Object({ location_id: PathId('Location id'), phone: Phone }),
       answer: CARD_TYPES,
       handler: ({ scope, params }) => cards.issuableTypes(scope.location, params.phone),
@@ -120,8 +117,7 @@ export const cardsRoutes: FastifyPluginAsync<{
       operationId: 'issue_loyalty_card',
       summary: 'Issue a Loyalty Card',
       tag: TAG,
-      auth: 'partnerUser',
-      access: { location: 'location_id' },
+      ...AT_LOCATION,
       params: LocationParams,
       body: IssueCardBody,
       answer: { status: 200, envelope: 'single', schema: LoyaltyCardSchema },
@@ -135,8 +131,7 @@ export const cardsRoutes: FastifyPluginAsync<{
       summary: 'Remove a Loyalty Card',
       description: 'Answers 204 with no content. The card leaves every list; its transactions are kept.',
       tag: TAG,
-      auth: 'partnerUser',
-      access: { location: 'location_id' },
+      ...AT_LOCATION,
       params: CardParams,
       answer: { status: 204 },
       handler: ({ scope, params }, trx) => cards.remove(trx, scope.location.chain_id, params.card_id),
@@ -148,8 +143,7 @@ export const cardsRoutes: FastifyPluginAsync<{
       operationId: 'create_loyalty_card_transaction',
       summary: 'Manual withdraw/deposit to loyalty card in location',
       tag: TAG,
-      auth: 'partnerUser',
-      access: { location: 'location_id' },
+      ...AT_LOCATION,
       params: CardParams,
       body: ManualTransactionBody,
       answer: BALANCE,
@@ -170,8 +164,7 @@ export const cardsRoutes: FastifyPluginAsync<{
       operationId: 'create_chain_loyalty_card_transaction',
       summary: 'Manual withdraw/deposit to loyalty card in chain',
       tag: TAG,
-      auth: 'partnerUser',
-      access: { chain: 'chain_id' },
+      ...IN_CHAIN,
       params: Type.Object({ chain_id: PathId('Chain id'), card_id: PathId('Loyalty card id') }),
       body: ManualTransactionBody,
       answer: BALANCE,

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { mount, route } from '../../http/route.js';
+import { IN_CHAIN, mount, route } from '../../http/route.js';
 import { ChainParams } from '../../http/schemas.js';
 import type { ClientsService } from '../clients/clients.service.js';
 import { ChainClientsSchema } from '../clients/clients.schemas.js';
@@ -39,8 +39,7 @@ export const chainsRoutes: FastifyPluginAsync<{ chains: ChainsService; clients: 
         'The clients with this phone at the live locations of the chain. The phone is normalised as the ' +
         'card operations do (422 if it is not a phone); no client gives an empty `clients` list.',
       tag: TAG,
-      auth: 'partnerUser',
-      access: { chain: 'chain_id' },
+      ...IN_CHAIN,
       params: ChainParams,
       querystring: ChainClientsQuery,
       answer: { status: 200, envelope: 'single', schema: ChainClientsSchema },

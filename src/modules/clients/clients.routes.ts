@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import { mount, route, type ListPage } from '../../http/route.js';
+import { AT_LOCATION, mount, route, type ListPage } from '../../http/route.js';
 import { LocationParams, PathId } from '../../http/schemas.js';
 import type { WriteRunner } from '../../http/write.js';
 import {
@@ -33,8 +33,7 @@ export const clientsRoutes: FastifyPluginAsync<{ clients: ClientsService; writes
       summary: 'Adding a Client',
       description: `Answers 201 with the client. ${PHONES} \`categories\` is accepted and ignored (no tag catalogue).`,
       tag: TAG,
-      auth: 'partnerUser',
-      access: { location: 'location_id' },
+      ...AT_LOCATION,
       params: LocationParams,
       body: ClientBody,
       answer: { ...CLIENT, status: 201 },
@@ -48,8 +47,7 @@ export const clientsRoutes: FastifyPluginAsync<{ clients: ClientsService; writes
       summary: 'Get a client',
       description: 'A client of another location is 404, as if it did not exist.',
       tag: TAG,
-      auth: 'partnerUser',
-      access: { location: 'location_id' },
+      ...AT_LOCATION,
       params: ClientParams,
       answer: CLIENT,
       handler: ({ scope, params }) => clients.get(scope.location.id, params.client_id),
@@ -64,8 +62,7 @@ export const clientsRoutes: FastifyPluginAsync<{ clients: ClientsService; writes
         `\`name\` and \`phone\` are required (as in the reference); other fields change only when sent. ${PHONES} ` +
         'A new phone does not move loyalty cards: cards belong to the phone they were issued to.',
       tag: TAG,
-      auth: 'partnerUser',
-      access: { location: 'location_id' },
+      ...AT_LOCATION,
       params: ClientParams,
       body: ClientBody,
       answer: CLIENT,
@@ -82,8 +79,7 @@ export const clientsRoutes: FastifyPluginAsync<{ clients: ClientsService; writes
         'Answers 204 with no content. The client leaves every list; the loyalty cards of its phone and ' +
         'their history stay (a card operation on that phone at this location adds the client again).',
       tag: TAG,
-      auth: 'partnerUser',
-      access: { location: 'location_id' },
+      ...AT_LOCATION,
       params: ClientParams,
       answer: { status: 204 },
       handler: ({ scope, params }, trx) => clients.remove(trx, scope.location.id, params.client_id),
@@ -102,8 +98,7 @@ export const clientsRoutes: FastifyPluginAsync<{ clients: ClientsService; writes
         'paid_min/paid_max are not supported (no visits are recorded here).',
       deprecated: true,
       tag: TAG,
-      auth: 'partnerUser',
-      access: { location: 'location_id' },
+      ...AT_LOCATION,
       params: LocationParams,
       querystring: ClientListQuery,
       answer: { status: 200, envelope: 'list', schema: ClientSchema },
@@ -124,8 +119,7 @@ export const clientsRoutes: FastifyPluginAsync<{ clients: ClientsService; writes
         '`page` from 1, `page_size` 1–200 (25 by default); `meta.total_count` (and `meta.count`) is the ' +
         'number of matching clients before paging.',
       tag: TAG,
-      auth: 'partnerUser',
-      access: { location: 'location_id' },
+      ...AT_LOCATION,
       params: LocationParams,
       body: ClientSearchBody,
       answer: { status: 200, envelope: 'list', schema: ClientSearchRow },

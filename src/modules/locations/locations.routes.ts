@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { mount, route } from '../../http/route.js';
+import { AT_LOCATION, mount, route } from '../../http/route.js';
 import { LocationParams } from '../../http/schemas.js';
 import type { WriteRunner } from '../../http/write.js';
 import {
@@ -85,8 +85,7 @@ export const locationsRoutes: FastifyPluginAsync<{
         'and names are stored as given (this server keeps no city catalogue). Phones are normalised to ' +
         'digits (7–15) and shown as +digits.',
       tag: TAG,
-      auth: 'partnerUser',
-      access: { location: 'location_id' },
+      ...AT_LOCATION,
       params: LocationParams,
       body: UpdateLocationBody,
       answer: LOCATION,
@@ -104,8 +103,7 @@ export const locationsRoutes: FastifyPluginAsync<{
         'every operation on it answers 403; its cards, clients and history stay. A location nothing ' +
         'refers to is erased.',
       tag: TAG,
-      auth: 'partnerUser',
-      access: { location: 'location_id' },
+      ...AT_LOCATION,
       params: LocationParams,
       answer: { status: 202 },
       handler: ({ scope }, trx) => locations.remove(trx, scope.location.id),

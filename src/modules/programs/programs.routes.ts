@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import { mount, route } from '../../http/route.js';
+import { AT_LOCATION, IN_CHAIN, mount, route } from '../../http/route.js';
 import { ChainParams, LocationParams, PathId } from '../../http/schemas.js';
 import type { WriteRunner } from '../../http/write.js';
 import {
@@ -47,8 +47,7 @@ export const programsRoutes: FastifyPluginAsync<{ programs: ProgramsService; wri
         'promotion type. `include=first_transaction_date` adds the date of the first transaction of each ' +
         '(null when none). allowed_usages_amount and current_package_progress are per client: 0 here.',
       tag: 'Loyalty Programs',
-      auth: 'partnerUser',
-      access: { location: 'location_id' },
+      ...AT_LOCATION,
       params: LocationParams,
       querystring: LocationProgramsQuery,
       answer: { status: 200, envelope: 'list', schema: LocationProgramSchema },
@@ -62,8 +61,7 @@ export const programsRoutes: FastifyPluginAsync<{ programs: ProgramsService; wri
       summary: 'Create a Chain Promotion',
       description: `Answers 200 with the promotion (as the reference says). ${BODY_RULES} ${INCLUDE}`,
       tag: CHAIN_TAG,
-      auth: 'partnerUser',
-      access: { chain: 'chain_id' },
+      ...IN_CHAIN,
       params: ChainParams,
       querystring: IncludeQuery,
       body: CreateProgramBody,
@@ -78,8 +76,7 @@ export const programsRoutes: FastifyPluginAsync<{ programs: ProgramsService; wri
       summary: 'Get a Chain Promotion',
       description: `A promotion of another chain, or a deleted one, is 404. ${INCLUDE}`,
       tag: CHAIN_TAG,
-      auth: 'partnerUser',
-      access: { chain: 'chain_id' },
+      ...IN_CHAIN,
       params: ProgramParams,
       querystring: IncludeQuery,
       answer: PROGRAM,
@@ -99,8 +96,7 @@ export const programsRoutes: FastifyPluginAsync<{ programs: ProgramsService; wri
         'with their current value; another value is 422. The card operations show the change at once. ' +
         `${BODY_RULES} ${INCLUDE}`,
       tag: CHAIN_TAG,
-      auth: 'partnerUser',
-      access: { chain: 'chain_id' },
+      ...IN_CHAIN,
       params: ProgramParams,
       querystring: IncludeQuery,
       body: UpdateProgramBody,
@@ -117,8 +113,7 @@ export const programsRoutes: FastifyPluginAsync<{ programs: ProgramsService; wri
       description:
         'Answers 204 with no content. The promotion leaves every card at once; past transactions keep it.',
       tag: CHAIN_TAG,
-      auth: 'partnerUser',
-      access: { chain: 'chain_id' },
+      ...IN_CHAIN,
       params: ProgramParams,
       querystring: IncludeQuery,
       answer: { status: 204 },

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { mount, route } from '../../http/route.js';
+import { AT_LOCATION, IN_CHAIN, mount, route } from '../../http/route.js';
 import { ChainParams, PathId } from '../../http/schemas.js';
 import { CardTransactionsQuery, ChainTransactionsQuery, TransactionSchema } from './transactions.schemas.js';
 import type { TransactionsService } from './transactions.service.js';
@@ -50,8 +50,7 @@ export const transactionsRoutes: FastifyPluginAsync<{ transactions: Transactions
         ' The card must belong to the location chain (else 404); a removed card keeps its history ' +
         'and it stays readable here.',
       tag: 'Loyalty Cards',
-      auth: 'partnerUser',
-      access: { location: 'location_id' },
+      ...AT_LOCATION,
       extension: true,
       params: Type.Object({ location_id: PathId('Location id'), card_id: PathId('Loyalty card id') }),
       querystring: CardTransactionsQuery,
@@ -76,8 +75,7 @@ export const transactionsRoutes: FastifyPluginAsync<{ transactions: Transactions
         'goods (abonement_id, certificate_id, goods_transaction_id, …) are not rendered: this server has ' +
         'no such transactions.',
       tag: 'Chain Loyalty Programs',
-      auth: 'partnerUser',
-      access: { chain: 'chain_id' },
+      ...IN_CHAIN,
       preValidation: foldArrayParams,
       params: ChainParams,
       querystring: ChainTransactionsQuery,
