@@ -21,7 +21,8 @@ import type { CommitMode, WriteAnswer, WriteEffect, WritePlan, WriteRunner } fro
  * request beyond what the handler builds).
  */
 
-type WriteMethod = 'POST' | 'PUT' | 'DELETE';
+/** Every POST, PUT, PATCH and DELETE is a write (PATCH: Altegio's own client changes a service so). */
+type WriteMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type Method = 'GET' | WriteMethod;
 
 /**
@@ -62,7 +63,7 @@ interface RouteContext<Params, Query, Body, Scope> {
   readonly scope: Scope;
 }
 
-/** How a write runs (http/write.ts). Every POST, PUT and DELETE is a write. */
+/** How a write runs (http/write.ts). Every POST, PUT, PATCH and DELETE is a write. */
 interface WriteSpec {
   /** Default `transaction`. */
   commit?: CommitMode;

@@ -43,8 +43,7 @@ describeEachDialect('route kit', (ctx) => {
             operationId: 'raw_read',
             summary: 'A raw answer',
             tag: 'Kit',
-            auth: 'partnerUser',
-            access: { location: 'location_id' },
+            ...AT_LOCATION,
             extension: true,
             params: LocationParams,
             answer: { status: 200, envelope: 'raw', schema: Visit },
@@ -60,8 +59,7 @@ describeEachDialect('route kit', (ctx) => {
             operationId: 'paged_read',
             summary: 'One page of a list, with its total',
             tag: 'Kit',
-            auth: 'partnerUser',
-            access: { location: 'location_id' },
+            ...AT_LOCATION,
             params: LocationParams,
             answer: { status: 200, envelope: 'list', schema: Visit },
             handler: async ({ scope }) => ({
@@ -76,11 +74,25 @@ describeEachDialect('route kit', (ctx) => {
             operationId: 'created',
             summary: 'A 201 in the single envelope, in a transaction',
             tag: 'Kit',
-            auth: 'partnerUser',
-            access: { location: 'location_id' },
+            ...AT_LOCATION,
             params: LocationParams,
             body: Type.Object({ id: Type.Integer() }),
             answer: { status: 201, envelope: 'single', schema: Visit },
+            handler: async ({ scope, body }, executor) => {
+              seen('transaction', executor);
+              return { id: body.id, location_id: scope.location.id, chain_id: scope.location.chain_id };
+            },
+          }),
+          route({
+            method: 'PATCH',
+            url: '/visit/patched/:location_id',
+            operationId: 'patched',
+            summary: 'A PATCH is a write like the others',
+            tag: 'Kit',
+            ...AT_LOCATION,
+            params: LocationParams,
+            body: Type.Object({ id: Type.Integer() }),
+            answer: { status: 200, envelope: 'single', schema: Visit },
             handler: async ({ scope, body }, executor) => {
               seen('transaction', executor);
               return { id: body.id, location_id: scope.location.id, chain_id: scope.location.chain_id };
@@ -126,7 +138,7 @@ describeEachDialect('route kit', (ctx) => {
   });
 
   const call = async (
-    method: 'GET' | 'POST' | 'DELETE',
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
     url: string,
     headers: object = {},
     body?: object,
@@ -170,6 +182,11 @@ describeEachDialect('route kit', (ctx) => {
 
   it('hands each write the executor its commit mode calls for', async () => {
     await call('POST', `/visit/created/${DEMO.locationId}`, {}, { id: 6 });
+    const key = { 'idempotency-key': `patch-${ctx.kind}` };
+    const patched = await call('PATCH', `/visit/patched/${DEMO.locationId}`, key, { id: 7 });
+    expect(patched.statusCode).toBe(200);
+    const again = await call('PATCH', `/visit/patched/${DEMO.locationId}`, key, { id: 7 });
+    expect([again.headers['idempotency-replayed'], again.body]).toEqual(['true', patched.body]);
     await call('POST', `/visit/raw-write/${DEMO.chainId}`);
     await call('POST', `/visit/raw-write/${DEMO.chainId}`, { 'idempotency-key': `kit-${ctx.kind}` });
     const gone = await call('DELETE', '/visit/gone', { authorization: DEMO_PARTNER, 'idempotency-key': 'x' });
@@ -225,6 +242,7 @@ describeEachDialect('route kit', (ctx) => {
     expect(op('/visit/pages/{location_id}', 'get')['x-extension']).toBeUndefined();
     expect(refs('/visit/created/{location_id}', 'post')).toContain('#/components/parameters/IdempotencyKey');
     expect(refs('/visit/gone', 'delete')).not.toContain('#/components/parameters/IdempotencyKey');
+    expect(refs('/visit/patched/{location_id}', 'patch')).toContain('#/components/parameters/IdempotencyKey');
     // The raw answer is documented as the object itself, not an envelope.
     expect(
       op('/visit/loyalty/{location_id}', 'get').responses['200'].content['application/json'].schema,
