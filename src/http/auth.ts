@@ -7,8 +7,9 @@ declare module 'fastify' {
     auth?: AuthScheme;
     access?: AccessRule;
     /**
-     * `false` for a write whose answer must never be stored (it carries a secret): its
-     * Idempotency-Key is not honoured, and the OpenAPI document does not offer one.
+     * `false` for a write whose answer must never be stored (it carries a secret): the OpenAPI
+     * document offers no Idempotency-Key (the write runner has the same flag in its plan).
+     * Set by the route kit (http/route.ts), like `auth` and `access`.
      */
     idempotency?: false;
   }

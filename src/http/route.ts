@@ -223,7 +223,7 @@ function effectOf(answer: Answer, handler: AnyHandler): WriteEffect {
 
 function routeOptions(spec: DeclaredRoute, writes: WriteRunner | null): RouteOptions {
   const { answer } = spec;
-  const handler = spec.handler as AnyHandler;
+  const { handler } = spec;
   const writing = spec.method !== 'GET';
   const schema = {
     operationId: spec.operationId,

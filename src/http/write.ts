@@ -15,7 +15,7 @@ import { writeTransaction } from '../db/group-commit.js';
 
 export interface WriteAnswer {
   status: number;
-  /** The envelope to send; absent for 204. */
+  /** The envelope to send; absent for 202 and 204. */
   body?: unknown;
 }
 
@@ -53,8 +53,8 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 const KEY_MESSAGE = 'Idempotency-Key must be 1 to 255 printable ASCII characters without spaces.';
 
 /**
- * The one way a POST, PUT or DELETE runs, and the only place that decides how it commits. It
- * gives every write the same guarantees:
+ * The one way a POST, PUT, PATCH or DELETE runs, and the only place that decides how it
+ * commits. It gives every write the same guarantees:
  * - the effect runs as its route's plan says (`CommitMode` above); a busy database (lock
  *   timeout, serialization failure, SQLITE_BUSY) retries it a bounded number of times, then
  *   answers 503 with Retry-After — never a wrong business answer, never a 500;
