@@ -1383,8 +1383,8 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Conflict: a request with this Idempotency-Key is still running. */
-      409: {
+      /** @description Payload too large: the body is over the limit. */
+      413: {
         headers: {
           [name: string]: unknown;
         };

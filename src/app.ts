@@ -32,6 +32,7 @@ import { programsRoutes } from './modules/programs/programs.routes.js';
 import { transactionsRoutes } from './modules/transactions/transactions.routes.js';
 import type { Services } from './services.js';
 
+/** buildApp's options (exported with it: this file is the package's entry point, `exports` "."). */
 export interface AppOptions {
   services: Services;
   /** The timeouts default to DEFAULT_TIMEOUTS. */
@@ -112,14 +113,15 @@ export async function buildApp({ services, config, logger = true }: AppOptions):
 
   await app.register(
     async (api) => {
-      await api.register(authRoutes, { services });
-      await api.register(cardsRoutes, { services });
-      await api.register(locationsRoutes, { services });
-      await api.register(chainsRoutes, { services });
-      await api.register(clientsRoutes, { services });
-      await api.register(programsRoutes, { services });
-      await api.register(cardTypesRoutes, { services });
-      await api.register(transactionsRoutes, { services });
+      const { auth, cards, locations, chains, clients, programs, cardTypes, transactions, writes } = services;
+      await api.register(authRoutes, { auth, writes });
+      await api.register(cardsRoutes, { cards, access: auth, writes });
+      await api.register(locationsRoutes, { locations, writes });
+      await api.register(chainsRoutes, { chains, clients });
+      await api.register(clientsRoutes, { clients, writes });
+      await api.register(programsRoutes, { programs, writes });
+      await api.register(cardTypesRoutes, { cardTypes, writes });
+      await api.register(transactionsRoutes, { transactions });
     },
     { prefix: '/api/v1' },
   );

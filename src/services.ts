@@ -7,7 +7,7 @@ import { LocationsService } from './modules/locations/locations.service.js';
 import { ProgramsService } from './modules/programs/programs.service.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { CardsService } from './modules/cards/cards.service.js';
-import { IdempotencyService } from './modules/idempotency/idempotency.service.js';
+import { IdempotencyRepository } from './modules/idempotency/idempotency.repository.js';
 import { LedgerService } from './modules/ledger/ledger.service.js';
 import { SetupService } from './modules/setup/setup.service.js';
 import { TransactionsService } from './modules/transactions/transactions.service.js';
@@ -22,7 +22,8 @@ export interface Services {
   clients: ClientsService;
   programs: ProgramsService;
   cardTypes: CardTypesService;
-  idempotency: IdempotencyService;
+  /** The Idempotency-Key store (the write runner's; the server and the CLI purge it). */
+  idempotency: IdempotencyRepository;
   ledger: LedgerService;
   setup: SetupService;
   transactions: TransactionsService;
@@ -31,7 +32,7 @@ export interface Services {
 
 export function createServices(database: DatabaseHandle): Services {
   const { db } = database;
-  const idempotency = new IdempotencyService(db);
+  const idempotency = new IdempotencyRepository(db);
   return {
     database,
     auth: new AuthService(db),

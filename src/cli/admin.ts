@@ -35,6 +35,12 @@ function optionalText(values: Values, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+function password(values: Values): string {
+  const value = text(values, 'password');
+  if (value.length < 8) throw new UsageError('--password must have at least 8 characters');
+  return value;
+}
+
 function id(values: Values, name: string): number {
   const raw = text(values, name);
   if (!/^[1-9]\d{0,9}$/.test(raw)) throw new UsageError(`--${name} must be a positive integer, got "${raw}"`);
@@ -116,11 +122,10 @@ const commands: Record<string, Command> = {
       chain: many('grant this chain (repeatable)'),
     },
     run: async (s, v) => {
-      const password = text(v, 'password');
-      if (password.length < 8) throw new UsageError('--password must have at least 8 characters');
+      const secret = password(v);
       const user = await s.setup.createUser({
         login: text(v, 'login'),
-        password,
+        password: secret,
         name: optionalText(v, 'name'),
         phone: optionalText(v, 'phone'),
         email: optionalText(v, 'email'),
@@ -145,11 +150,7 @@ const commands: Record<string, Command> = {
   'user:set-password': {
     summary: "change a user's password (revokes its tokens; prints the new token once)",
     options: { user: req('user id'), password: req('new password') },
-    run: async (s, v) => {
-      const password = text(v, 'password');
-      if (password.length < 8) throw new UsageError('--password must have at least 8 characters');
-      return { token: await s.auth.changePassword(id(v, 'user'), password) };
-    },
+    run: async (s, v) => ({ token: await s.auth.changePassword(id(v, 'user'), password(v)) }),
   },
   'user:unlock': {
     summary: "forget a user's failed logins, so a throttled user (429) can log in at once",
@@ -252,7 +253,7 @@ function usage(): string {
   return lines.join('\n');
 }
 
-export async function main(argv: string[]): Promise<number> {
+async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(`${usage()}\n`);

@@ -1,11 +1,5 @@
 import type { FastifyInstance, onRequestHookHandler } from 'fastify';
-import type {
-  AccessRule,
-  AuthContext,
-  AuthScheme,
-  AuthService,
-  Scope,
-} from '../modules/auth/auth.service.js';
+import type { AccessRule, AuthContext, AuthScheme, Authorizer, Scope } from './access.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -13,8 +7,9 @@ declare module 'fastify' {
     auth?: AuthScheme;
     access?: AccessRule;
     /**
-     * `false` for a write whose answer must never be stored (it carries a secret): its
-     * Idempotency-Key is not honoured, and the OpenAPI document does not offer one.
+     * `false` for a write whose answer must never be stored (it carries a secret): the OpenAPI
+     * document offers no Idempotency-Key (the write runner has the same flag in its plan).
+     * Set by the route kit (http/route.ts), like `auth` and `access`.
      */
     idempotency?: false;
   }
@@ -28,7 +23,7 @@ declare module 'fastify' {
  * Authentication and the declared access rule run before the body is validated, so a caller
  * without rights learns nothing from validation messages.
  */
-export function registerAuth(app: FastifyInstance, auth: AuthService): void {
+export function registerAuth(app: FastifyInstance, auth: Authorizer): void {
   app.decorateRequest('auth', null as unknown as AuthContext);
   app.decorateRequest('scope', null as unknown as Scope);
   app.addHook('onRoute', (route) => {

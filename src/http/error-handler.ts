@@ -111,7 +111,7 @@ const fromRequest = (error: unknown) => typeof (error as { statusCode?: unknown 
 const isUnreachableDatabase = (error: unknown) => !fromRequest(error) && isDatabaseUnreachable(error);
 
 /** Any thrown value → our error. Unknown errors become a generic 500 that reveals nothing. */
-export function toAppError(error: unknown): AppError {
+function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   if (!fromRequest(error)) {
     if (isDatabaseUnreachable(error)) return databaseUnavailable();

@@ -7,21 +7,16 @@ import { ErrorEnvelope } from './schemas.js';
  * The OpenAPI 3.1 document (`GET /openapi.json`) and the docs page (`GET /docs`), both generated
  * from the route schemas that validate requests, so the document cannot drift from the server.
  *
- * Routes declare `operationId`, `summary`, `tags`, `security`, params/body/response schemas; this
- * module adds what every operation shares: the security scheme derived from `config.auth` when a
- * route does not name one, the `Idempotency-Key` header on writes, a `default` error answer, and
- * stable (sorted) output. Register it before the routes: it collects them as they are added.
+ * Routes are declared with the route kit (http/route.ts), which gives each its `operationId`,
+ * `summary`, `tags`, `x-extension`, params/body/response schemas and error answers; this module
+ * adds what every operation shares: the security scheme derived from `config.auth`, the
+ * `Idempotency-Key` header on writes that honour it, a `default` error answer, and stable
+ * (sorted) output. Register it before the routes: it collects them as they are added.
  */
 
 const API_BASE = '/api/v1';
 const WRITE_METHODS = new Set(['post', 'put', 'patch', 'delete']);
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
-
-/**
- * SPEC §4 operations Altegio does not have. A route can also mark itself by putting
- * `'x-extension': true` in its schema (copied to the operation as it is).
- */
-const EXTENSION_OPERATIONS = new Set(['get /loyalty/cards/{location_id}/{card_id}/transactions']);
 
 const SCHEME_OF_AUTH: Record<string, string> = {
   partner: 'BearerPartner',
@@ -148,7 +143,7 @@ function transformRoute({
   return {
     schema: {
       ...schema,
-      ...(!schema.security && scheme ? { security: [{ [scheme]: [] }] } : {}),
+      ...(scheme ? { security: [{ [scheme]: [] }] } : {}),
       ...(schema.body ? { body: markNamed(schema.body as JsonObject) } : {}),
       ...(route.config?.idempotency === false ? { [NO_IDEMPOTENCY]: true } : {}),
       ...(response
@@ -220,11 +215,10 @@ function transformDocument(input: object): JsonObject {
   };
 
   const paths: JsonObject = document.paths ?? {};
-  for (const [path, item] of Object.entries(paths)) {
+  for (const item of Object.values<JsonObject>(paths)) {
     for (const method of HTTP_METHODS) {
       const operation = item[method] as JsonObject | undefined;
       if (!operation) continue;
-      if (EXTENSION_OPERATIONS.has(`${method} ${path}`)) operation['x-extension'] = true;
       const idempotent = WRITE_METHODS.has(method) && !operation[NO_IDEMPOTENCY];
       delete operation[NO_IDEMPOTENCY];
       const responses: JsonObject = operation.responses ?? {};

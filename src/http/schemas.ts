@@ -11,6 +11,10 @@ import { MAX_MAJOR as MAX_AMOUNT } from '../lib/money.js';
 export const PathId = (description: string) =>
   Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1, description });
 
+/** The path of an operation at one location, or in one chain: the ids the access rules name. */
+export const LocationParams = Type.Object({ location_id: PathId('Location id') });
+export const ChainParams = Type.Object({ chain_id: PathId('Chain id') });
+
 /** SPEC §1 leniency: a JSON number or a numeric string (`"8230"`). Parsed by the service. */
 export const NumberLike = (description: string, example?: unknown) =>
   Type.Union([Type.Number(), Type.String({ pattern: '^\\s*[-+]?\\d+(\\.\\d+)?\\s*$' })], {

@@ -2,9 +2,9 @@
  * SPEC §2's loyalty-type table. `code` is the promotion `type` enum of Altegio's program API;
  * `loyalty_type_id` and `type` are one mapping, defined here only.
  */
-export type Basis = 'visits' | 'sold' | 'paid' | null;
+type Basis = 'visits' | 'sold' | 'paid' | null;
 
-export interface LoyaltyType {
+interface LoyaltyType {
   id: number;
   code: string;
   title: string;

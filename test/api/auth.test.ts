@@ -48,11 +48,8 @@ describeEachDialect('auth matrix', (ctx) => {
     const location = await cardTypes(DEMO_AUTH, DEMO.otherLocationId);
     expect(location.statusCode).toBe(403);
     expect(location.json().meta.message).toBe('Access denied.');
-    const chain = await ctx.request({
-      method: 'POST',
-      url: `/api/v1/chain/${DEMO.otherChainId}/loyalty/cards/${DEMO.otherCardId}/manual_transaction`,
-      headers: { authorization: DEMO_AUTH },
-      payload: { amount: 1 },
+    const chain = await ctx.manualTransaction({ chain: DEMO.otherChainId }, DEMO.otherCardId, DEMO_AUTH, {
+      amount: 1,
     });
     expect(chain.statusCode).toBe(403);
   });
@@ -67,18 +64,9 @@ describeEachDialect('auth matrix', (ctx) => {
   });
 
   it("another chain's entity: 404, as if it did not exist", async () => {
-    const other = await ctx.request({
-      method: 'POST',
-      url: `/api/v1/company/${DEMO.locationId}/loyalty/cards/${DEMO.otherCardId}/manual_transaction`,
-      headers: { authorization: DEMO_AUTH },
-      payload: { amount: 1 },
-    });
-    const missing = await ctx.request({
-      method: 'POST',
-      url: `/api/v1/company/${DEMO.locationId}/loyalty/cards/8888888/manual_transaction`,
-      headers: { authorization: DEMO_AUTH },
-      payload: { amount: 1 },
-    });
+    const at = { location: DEMO.locationId };
+    const other = await ctx.manualTransaction(at, DEMO.otherCardId, DEMO_AUTH, { amount: 1 });
+    const missing = await ctx.manualTransaction(at, 8888888, DEMO_AUTH, { amount: 1 });
     expect(other.statusCode).toBe(404);
     expect(other.body).toBe(missing.body);
   });
@@ -365,11 +353,8 @@ describeEachDialect('admin CLI round trip', (ctx) => {
     expect(issued.statusCode).toBe(200);
     const card = issued.json().data;
     expect(card.programs.map((p: { id: number }) => p.id)).toEqual([program.id]);
-    const topUp = await ctx.request({
-      method: 'POST',
-      url: `/api/v1/company/${location.id}/loyalty/cards/${card.id}/manual_transaction`,
-      headers: { authorization },
-      payload: { amount: 10 },
+    const topUp = await ctx.manualTransaction({ location: location.id }, card.id, authorization, {
+      amount: 10,
     });
     expect(topUp.json().data).toMatchObject({ balance: 10, max_discount_percent: 7, max_discount_amount: 0 });
 

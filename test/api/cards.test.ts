@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { DEMO, DEMO_AUTH, DEMO_PARTNER, describeEachDialect } from '../helpers/app.js';
+import { DEMO_CARD, DEMO_PROGRAM } from '../helpers/cards.js';
 import { uniquePhone } from '../helpers/factory.js';
 
 const CARD_KEYS = [
@@ -37,44 +38,6 @@ function expectCardShape(card: any) {
   });
   expect(card.salon_group).toEqual({ id: card.salon_group_id, title: expect.any(String) });
 }
-
-const DEMO_PROGRAM = {
-  id: 18005,
-  title: '5+2',
-  value: 0,
-  loyalty_type_id: 13,
-  item_type_id: 3,
-  value_unit_id: 1,
-  group_id: 145071,
-  loyalty_type: {
-    id: 13,
-    title: 'Discount for a given number of accumulated services',
-    is_discount: true,
-    is_cashback: false,
-    is_static: false,
-    is_accumulative: false,
-  },
-  rules: [
-    { id: 72803, loyalty_program_id: 18005, loyalty_type_id: 13, value: 20, parameter: 0 },
-    { id: 72804, loyalty_program_id: 18005, loyalty_type_id: 13, value: 10, parameter: 0 },
-    { id: 72805, loyalty_program_id: 18005, loyalty_type_id: 13, value: 100, parameter: 0 },
-  ],
-};
-
-const DEMO_CARD = {
-  id: 9210520,
-  balance: 100,
-  points: 0,
-  paid_amount: 1000,
-  sold_amount: 1000,
-  visits_count: 1,
-  number: '14507109210520',
-  type_id: 10992,
-  salon_group_id: 145071,
-  type: { id: 10992, title: 'Cashback', salon_group_id: 145071 },
-  salon_group: { id: 145071, title: 'Dough chain1.' },
-  programs: [DEMO_PROGRAM],
-};
 
 describeEachDialect('card reads (ops 1–6)', (ctx) => {
   const get = (url: string, authorization = DEMO_AUTH) =>
@@ -318,11 +281,8 @@ describeEachDialect('issue and remove (ops 7–8)', (ctx) => {
   it('op 8: 204 with no content; the card leaves every list, keeps its rows, can be re-issued', async () => {
     const phone = uniquePhone();
     const card = (await issue(DEMO.locationId, { loyalty_card_type_id: 10992, phone })).json().data;
-    const topUp = await ctx.request({
-      method: 'POST',
-      url: `/api/v1/company/${DEMO.locationId}/loyalty/cards/${card.id}/manual_transaction`,
-      headers: { authorization: DEMO_AUTH },
-      payload: { amount: 5 },
+    const topUp = await ctx.manualTransaction({ location: DEMO.locationId }, card.id, DEMO_AUTH, {
+      amount: 5,
     });
     expect(topUp.statusCode).toBe(200);
 
@@ -346,11 +306,8 @@ describeEachDialect('issue and remove (ops 7–8)', (ctx) => {
       headers: { authorization: DEMO_AUTH },
     });
     expect(types.json().data.map((t: any) => t.id)).toContain(10992);
-    const transact = await ctx.request({
-      method: 'POST',
-      url: `/api/v1/company/${DEMO.locationId}/loyalty/cards/${card.id}/manual_transaction`,
-      headers: { authorization: DEMO_AUTH },
-      payload: { amount: 1 },
+    const transact = await ctx.manualTransaction({ location: DEMO.locationId }, card.id, DEMO_AUTH, {
+      amount: 1,
     });
     expect(transact.statusCode).toBe(404);
     const again = await ctx.request({
@@ -375,19 +332,9 @@ describeEachDialect('issue and remove (ops 7–8)', (ctx) => {
 
 describeEachDialect('manual transactions (ops 9–10)', (ctx) => {
   const at = (location: number, card: number, payload: object, authorization = DEMO_AUTH) =>
-    ctx.request({
-      method: 'POST',
-      url: `/api/v1/company/${location}/loyalty/cards/${card}/manual_transaction`,
-      headers: { authorization },
-      payload,
-    });
+    ctx.manualTransaction({ location }, card, authorization, payload);
   const chainLevel = (chain: number, card: number, payload: object, authorization = DEMO_AUTH) =>
-    ctx.request({
-      method: 'POST',
-      url: `/api/v1/chain/${chain}/loyalty/cards/${card}/manual_transaction`,
-      headers: { authorization },
-      payload,
-    });
+    ctx.manualTransaction({ chain }, card, authorization, payload);
 
   it('op 9: a top-up writes a type-5 row and answers the reduced card', async () => {
     const w = await ctx.factory.world({ programs: true });

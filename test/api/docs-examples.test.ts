@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { describeEachDialect } from '../helpers/app.js';
+import { DEMO_CARD_FIGURES } from '../helpers/cards.js';
 
 /**
  * The Altegio docs' own curl requests for the loyalty card operations (shared/docs-examples.md),
@@ -19,19 +20,7 @@ describeEachDialect('the docs examples', (ctx) => {
     ctx.request({ method, url: `/api/v1${path}`, headers, ...(body === undefined ? {} : { payload: body }) });
   const placeholders = { accept: 'string', 'content-type': 'string' };
 
-  const demoCard = {
-    id: 9210520,
-    balance: 100,
-    points: 0,
-    paid_amount: 1000,
-    sold_amount: 1000,
-    visits_count: 1,
-    number: '14507109210520',
-    type_id: 10992,
-    salon_group_id: 145071,
-    type: { id: 10992, title: 'Cashback', salon_group_id: 145071 },
-    salon_group: { id: 145071, title: 'Dough chain1.' },
-  };
+  const demoCard = DEMO_CARD_FIGURES;
 
   it('op 1: GET /loyalty/client_cards/{client_id}', async () => {
     const res = await send('GET', '/loyalty/client_cards/55555', {

@@ -5,8 +5,9 @@ import type { InjectOptions } from 'fastify';
 import { expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { DEMO, DEMO_AUTH, describeEachDialect } from '../helpers/app.js';
+import { manualTransactionPath } from '../helpers/cards.js';
 
-const TX = '/api/v1/company/12345/loyalty/cards/9210520/manual_transaction';
+const TX = `/api/v1${manualTransactionPath({ location: DEMO.locationId }, DEMO.cardId)}`;
 
 /** SPEC §1's error table: every row answered in the envelope, nothing internal leaked. */
 describeEachDialect('error table', (ctx) => {
@@ -63,12 +64,7 @@ describeEachDialect('error table', (ctx) => {
     expect(
       expectError(await ctx.request({ method: 'GET', url: '/api/v1/nothing/here' }), 404).meta.message,
     ).toMatch(/not found/);
-    const res = await ctx.request({
-      method: 'POST',
-      url: '/api/v1/company/12345/loyalty/cards/999999/manual_transaction',
-      headers: { authorization: DEMO_AUTH },
-      payload: { amount: 1 },
-    });
+    const res = await ctx.manualTransaction({ location: DEMO.locationId }, 999999, DEMO_AUTH, { amount: 1 });
     expect(expectError(res, 404).meta.message).toBe('Loyalty card not found.');
   });
 

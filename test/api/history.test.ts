@@ -30,14 +30,8 @@ async function cardWithHistory(ctx: TestContext) {
   const world = await ctx.factory.world();
   const cardId = await ctx.issueCard(world);
   const move = async (amount: number, title: string, chainLevel = false) => {
-    const res = await ctx.request({
-      method: 'POST',
-      url: chainLevel
-        ? `/api/v1/chain/${world.chainId}/loyalty/cards/${cardId}/manual_transaction`
-        : `/api/v1/company/${world.locationId}/loyalty/cards/${cardId}/manual_transaction`,
-      headers: { authorization: world.auth },
-      payload: { amount, title },
-    });
+    const at = chainLevel ? { chain: world.chainId } : { location: world.locationId };
+    const res = await ctx.manualTransaction(at, cardId, world.auth, { amount, title });
     expect(res.statusCode).toBe(200);
   };
   await move(10.5, 'opening');

@@ -2,8 +2,9 @@ import { expect, it, vi } from 'vitest';
 import type { Executor } from '../../src/db/database.js';
 import { CardsRepository } from '../../src/modules/cards/cards.repository.js';
 import { describeEachDialect, type TestContext } from '../helpers/app.js';
+import { manualTransactionPath } from '../helpers/cards.js';
 import { uniquePhone } from '../helpers/factory.js';
-import { KEY_TTL_SECONDS } from '../../src/modules/idempotency/idempotency.service.js';
+import { KEY_TTL_SECONDS } from '../../src/http/idempotency.js';
 import { isoPlusSeconds } from '../../src/lib/time.js';
 
 type World = Awaited<ReturnType<TestContext['factory']['world']>>;
@@ -18,12 +19,7 @@ async function worldWithCard(ctx: TestContext, openingAmount = 0) {
 type CardWorld = World & { cardId: number };
 
 function move(ctx: TestContext, world: CardWorld, payload: unknown, key?: string, auth = world.auth) {
-  return ctx.request({
-    method: 'POST',
-    url: `/api/v1/company/${world.locationId}/loyalty/cards/${world.cardId}/manual_transaction`,
-    headers: { authorization: auth, ...(key === undefined ? {} : { 'idempotency-key': key }) },
-    payload: payload as never,
-  });
+  return ctx.manualTransaction({ location: world.locationId }, world.cardId, auth, payload, key);
 }
 
 function keyRow(ctx: TestContext, partnerId: number, key: string) {
@@ -55,7 +51,7 @@ describeEachDialect('Idempotency-Key', (ctx) => {
     // Key order and formatting of the JSON body do not make another request.
     const reordered = await ctx.request({
       method: 'POST',
-      url: `/api/v1/company/${world.locationId}/loyalty/cards/${world.cardId}/manual_transaction`,
+      url: `/api/v1${manualTransactionPath({ location: world.locationId }, world.cardId)}`,
       headers: {
         authorization: world.auth,
         'idempotency-key': 'k-replay',
@@ -80,12 +76,7 @@ describeEachDialect('Idempotency-Key', (ctx) => {
       () => move(ctx, world, { amount: 6 }, 'k-diff'),
       () => move(ctx, world, { amount: 5, title: 'other' }, 'k-diff'),
       () =>
-        ctx.request({
-          method: 'POST',
-          url: `/api/v1/chain/${world.chainId}/loyalty/cards/${world.cardId}/manual_transaction`,
-          headers: { authorization: world.auth, 'idempotency-key': 'k-diff' },
-          payload: { amount: 5 },
-        }),
+        ctx.manualTransaction({ chain: world.chainId }, world.cardId, world.auth, { amount: 5 }, 'k-diff'),
       () =>
         ctx.request({
           method: 'DELETE',
@@ -261,12 +252,7 @@ describeEachDialect('Idempotency-Key', (ctx) => {
   it('answers 422 for an invalid key and changes nothing', async () => {
     const world = await worldWithCard(ctx);
     for (const key of ['', 'has space', 'x'.repeat(256), 'ключ']) {
-      const res = await ctx.request({
-        method: 'POST',
-        url: `/api/v1/company/${world.locationId}/loyalty/cards/${world.cardId}/manual_transaction`,
-        headers: { authorization: world.auth, 'idempotency-key': key },
-        payload: { amount: 1 },
-      });
+      const res = await move(ctx, world, { amount: 1 }, key);
       expect(res.statusCode, JSON.stringify(key)).toBe(422);
       expect(Object.keys(res.json().meta.errors)).toEqual(['Idempotency-Key']);
     }

@@ -222,12 +222,7 @@ describeEachDialect('setup data cache', (ctx) => {
     const w = await worldWithCard();
     const [{ id: cardId }] = (await cards(w)).json().data;
     const topUp = async () => {
-      const res = await ctx.api(
-        'POST',
-        `/company/${w.locationId}/loyalty/cards/${cardId}/manual_transaction`,
-        w.auth,
-        { amount: 1 },
-      );
+      const res = await ctx.manualTransaction({ location: w.locationId }, cardId, w.auth, { amount: 1 });
       expect(res.statusCode).toBe(200);
       return res.json().data.max_discount_percent;
     };

@@ -7,6 +7,7 @@ import { DEMO, loadDemo } from '../../src/demo/dataset.js';
 import { createServices, type Services } from '../../src/services.js';
 import { checkInjected } from './contract.js';
 import { DIALECTS, freshDatabase, openMigrated, type TestDatabase } from './databases.js';
+import { manualTransactionPath, type TransactionAt } from './cards.js';
 import { Factory, uniquePhone } from './factory.js';
 
 export { DEMO };
@@ -23,14 +24,22 @@ export interface TestContext {
   factory: Factory;
   /** `inject` with JSON parsing of the answer; fails when the answer breaks the OpenAPI document. */
   request(options: InjectOptions): Promise<LightMyRequestResponse & { body: string; json: () => any }>;
-  /** `request` for an API path (`/api/v1` is prefixed) with an Authorization header and a JSON body. */
   /** Issues a card of the world's card type to a new phone over HTTP (op 7); its id. */
   issueCard(world: { locationId: number; cardTypeId: number; auth: string }): Promise<number>;
+  /** `request` for an API path (`/api/v1` is prefixed) with an Authorization header and a JSON body. */
   api(
     method: string,
     path: string,
     authorization: string,
     payload?: unknown,
+  ): Promise<LightMyRequestResponse & { body: string; json: () => any }>;
+  /** Op 9 or op 10 on a card through `request`, with an Idempotency-Key when `key` is given. */
+  manualTransaction(
+    at: TransactionAt,
+    cardId: number,
+    authorization: string,
+    payload: unknown,
+    key?: string,
   ): Promise<LightMyRequestResponse & { body: string; json: () => any }>;
 }
 
@@ -76,6 +85,13 @@ export function describeEachDialect(name: string, suite: (ctx: TestContext) => v
             url: `/api/v1${path}`,
             headers: { authorization },
             ...(payload === undefined ? {} : { payload: payload as never }),
+          });
+        ctx.manualTransaction = (at, cardId, authorization, payload, key) =>
+          ctx.request({
+            method: 'POST',
+            url: `/api/v1${manualTransactionPath(at, cardId)}`,
+            headers: { authorization, ...(key === undefined ? {} : { 'idempotency-key': key }) },
+            payload: payload as never,
           });
       });
       afterAll(async () => {

@@ -8,6 +8,7 @@ import { expect } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import { createServices } from '../../src/services.js';
 import { Factory } from './factory.js';
+import { manualTransactionPath } from './cards.js';
 
 /**
  * Real server processes for the cross-process tests: `node --import tsx src/main.ts` on a free
@@ -313,9 +314,8 @@ export interface CardTarget {
 }
 
 export function pathOf(target: CardTarget, chainLevel = false): string {
-  return chainLevel
-    ? `/api/v1/chain/${target.chainId}/loyalty/cards/${target.cardId}/manual_transaction`
-    : `/api/v1/company/${target.locationId}/loyalty/cards/${target.cardId}/manual_transaction`;
+  const at = chainLevel ? { chain: target.chainId } : { location: target.locationId };
+  return `/api/v1${manualTransactionPath(at, target.cardId)}`;
 }
 
 export async function send(

@@ -5,6 +5,7 @@ import { openSqlite } from '../../src/db/database.js';
 import { sqlitePath } from '../../src/config.js';
 import { DIALECTS, freshDatabase, openMigrated, type TestDatabase } from '../helpers/databases.js';
 import { seedCard, ServerProcess } from '../helpers/server-process.js';
+import { manualTransactionPath } from '../helpers/cards.js';
 
 /**
  * What only a real process shows: `npm start`'s entry serves /health on either database, logs
@@ -48,7 +49,7 @@ for (const kind of DIALECTS) {
       const userToken: string = auth.json().data.user_token;
       const moved = await server.request(
         'POST',
-        `/api/v1/company/${seeded.locationId}/loyalty/cards/${seeded.cardId}/manual_transaction`,
+        `/api/v1${manualTransactionPath({ location: seeded.locationId }, seeded.cardId)}`,
         { headers: { authorization: seeded.auth, 'x-request-id': 'trace-me-42' }, body: { amount: 1 } },
       );
       expect(moved.status).toBe(200);
@@ -92,7 +93,7 @@ for (const kind of DIALECTS) {
       }
       const inFlight = server.request(
         'POST',
-        `/api/v1/company/${seeded.locationId}/loyalty/cards/${seeded.cardId}/manual_transaction`,
+        `/api/v1${manualTransactionPath({ location: seeded.locationId }, seeded.cardId)}`,
         { headers: { authorization: seeded.auth }, body: { amount: 2.5, title: 'in flight' } },
       );
       await sleep(500);

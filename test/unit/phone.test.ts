@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatPhone, normalizePhone, PhoneFormatError } from '../../src/lib/phone.js';
+import { formatPhone, normalizePhone, phoneDigits, PhoneFormatError } from '../../src/lib/phone.js';
 
 describe('phone', () => {
   it.each([
@@ -17,6 +17,12 @@ describe('phone', () => {
       expect(() => normalizePhone(input)).toThrow(PhoneFormatError);
     },
   );
+
+  it('takes the digits of a part of a phone without judging its length (searches, logins)', () => {
+    expect(phoneDigits('+1 (315) 555')).toBe('1315555');
+    expect(phoneDigits('55')).toBe('55');
+    expect(phoneDigits('ann')).toBe('');
+  });
 
   it('renders international form', () => {
     expect(formatPhone('13155550175')).toBe('+13155550175');

@@ -1,8 +1,9 @@
-import { sql, type Expression, type ExpressionBuilder } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import type { Executor } from '../../db/database.js';
-import type { Database } from '../../db/schema.js';
 import { prepared } from '../../db/prepared.js';
+import type { Database } from '../../db/schema.js';
 import { nowIso } from '../../lib/time.js';
+import { partnerConnected, partnerReachesChain, userGranted, userGrantedChain } from './access-predicates.js';
 
 // Every authenticated request runs these, so they are compiled once, and they read setup data
 // only, so SQLite keeps their rows until the setup data changes (see db/prepared.ts).
@@ -17,39 +18,19 @@ const partnerByTokenHash = prepared(
  * Both tokens of a `Bearer <partner>, User <user>` header in one round trip: the partner row,
  * and the user of the user token when there is one (null columns when the token is unknown).
  */
+const partnerAndUser = (db: Executor, partnerHash: string, userHash: string) =>
+  db
+    .selectFrom('partners as p')
+    .leftJoin('user_tokens as t', (join) => join.on('t.token_hash', '=', userHash))
+    .leftJoin('users as u', 'u.id', 't.user_id')
+    .selectAll('u')
+    .select(['p.id as partner_id', 'p.token_hash as partner_token_hash', 't.token_hash as user_token_hash'])
+    .where('p.token_hash', '=', partnerHash);
+
 const partnerAndUserByTokenHashes = prepared(
-  (db, p: { partnerHash: string; userHash: string }) =>
-    db
-      .selectFrom('partners as p')
-      .leftJoin('user_tokens as t', (join) => join.on('t.token_hash', '=', p.userHash))
-      .leftJoin('users as u', 'u.id', 't.user_id')
-      .selectAll('u')
-      .select(['p.id as partner_id', 'p.token_hash as partner_token_hash', 't.token_hash as user_token_hash'])
-      .where('p.token_hash', '=', p.partnerHash),
+  (db, p: { partnerHash: string; userHash: string }) => partnerAndUser(db, p.partnerHash, p.userHash),
   SETUP,
 );
-
-type LocationScope = ExpressionBuilder<Database & { l: Database['locations'] }, 'l'>;
-
-/** Whether the partner is connected to location `l`. */
-const partnerConnected = (eb: LocationScope, partnerId: number | Expression<number>) =>
-  eb.exists(
-    eb
-      .selectFrom('partner_locations as pl')
-      .select('pl.location_id')
-      .whereRef('pl.location_id', '=', 'l.id')
-      .where('pl.partner_id', '=', partnerId),
-  );
-
-/** Whether the user is granted location `l`. */
-const userGranted = (eb: LocationScope, userId: number | Expression<number | null>) =>
-  eb.exists(
-    eb
-      .selectFrom('user_locations as ul')
-      .select('ul.location_id')
-      .whereRef('ul.location_id', '=', 'l.id')
-      .where('ul.user_id', '=', userId),
-  );
 
 const locationAccess = prepared(
   (db, p: { locationId: number; partnerId: number; userId: number }) =>
@@ -68,28 +49,20 @@ const locationAccess = prepared(
 
 /**
  * A PartnerUser request to a location operation in one round trip: both tokens (as in
- * `partnerAndUserByTokenHashes`) and the location with the partner's and the user's access to it
+ * `partnerAndUser`) and the location with the partner's and the user's access to it
  * (as in `locationAccess`; null columns when the location does not exist). Its only caller,
  * `AuthService.authorize`, keeps what it grants in the setup cache, so the rows are not kept.
  */
 const partnerUserAndLocation = prepared(
   (db, p: { partnerHash: string; userHash: string; locationId: number }) =>
-    db
-      .selectFrom('partners as p')
-      .leftJoin('user_tokens as t', (join) => join.on('t.token_hash', '=', p.userHash))
-      .leftJoin('users as u', 'u.id', 't.user_id')
+    partnerAndUser(db, p.partnerHash, p.userHash)
       .leftJoin('locations as l', (join) => join.on('l.id', '=', p.locationId).on('l.deleted_at', 'is', null))
-      .selectAll('u')
       .select((eb) => [
-        'p.id as partner_id',
-        'p.token_hash as partner_token_hash',
-        't.token_hash as user_token_hash',
         'l.id as location_id',
         'l.chain_id as location_chain_id',
         partnerConnected(eb, eb.ref('p.id')).as('location_partner_ok'),
         userGranted(eb, eb.ref('u.id')).as('location_user_ok'),
-      ])
-      .where('p.token_hash', '=', p.partnerHash),
+      ]),
 );
 
 const chainAccess = prepared(
@@ -99,26 +72,8 @@ const chainAccess = prepared(
       .select((eb) => [
         'c.id',
         'c.title',
-        eb
-          .exists(
-            eb
-              .selectFrom('partner_locations as pl')
-              .innerJoin('locations as l', 'l.id', 'pl.location_id')
-              .select('pl.location_id')
-              .whereRef('l.chain_id', '=', 'c.id')
-              .where('l.deleted_at', 'is', null)
-              .where('pl.partner_id', '=', p.partnerId),
-          )
-          .as('partner_ok'),
-        eb
-          .exists(
-            eb
-              .selectFrom('user_chains as uc')
-              .select('uc.chain_id')
-              .whereRef('uc.chain_id', '=', 'c.id')
-              .where('uc.user_id', '=', p.userId),
-          )
-          .as('user_ok'),
+        partnerReachesChain(eb, p.partnerId).as('partner_ok'),
+        userGrantedChain(eb, p.userId).as('user_ok'),
       ])
       .where('c.id', '=', p.chainId),
   SETUP,

@@ -11,26 +11,17 @@ import {
   DUMMY_PASSWORD_HASH,
 } from '../../lib/secrets.js';
 import { isoPlusSeconds, nowIso } from '../../lib/time.js';
+import { phoneDigits } from '../../lib/phone.js';
+import type {
+  AccessRule,
+  AuthContext,
+  Authorizer,
+  AuthScheme,
+  ChainScope,
+  LocationScope,
+  Scope,
+} from '../../http/access.js';
 import { AuthRepository, type LoginAccount } from './auth.repository.js';
-
-export type AuthScheme = 'partner' | 'partnerUser';
-
-export interface AuthContext {
-  partnerId: number;
-  user: UserRow | null;
-}
-
-/** What a route may require beyond authentication, naming the path parameter that carries the id. */
-export type AccessRule =
-  | { location: string }
-  | { chain: string }
-  /** The partner must reach the chain; no user grant needed (op 3, op 6). */
-  | { partnerChain: string };
-
-export interface Scope {
-  location?: { id: number; chain_id: number };
-  chain?: { id: number; title: string };
-}
 
 /**
  * SPEC §1: `Bearer <partner>` or `Bearer <partner>, User <user>`; keywords in any case, any
@@ -78,9 +69,9 @@ function ruleParts(rule: AccessRule): readonly [string, string] {
  * when), or at once when an admin runs `user:unlock` or `user:set-password`. A successful login
  * forgets the user's failures.
  */
-export const LOGIN_WINDOW_SECONDS = 15 * 60;
-export const LOGIN_MAX_FAILURES = 5;
-export const PARTNER_LOGIN_MAX_FAILURES = 50;
+const LOGIN_WINDOW_SECONDS = 15 * 60;
+const LOGIN_MAX_FAILURES = 5;
+const PARTNER_LOGIN_MAX_FAILURES = 50;
 
 /** Seconds until fewer than `limit` of these attempts (oldest first) are inside the window; 0 when already. */
 function secondsUntilBelow(times: readonly string[], limit: number): number {
@@ -89,7 +80,7 @@ function secondsUntilBelow(times: readonly string[], limit: number): number {
   return Math.max(1, Math.ceil((leaving + LOGIN_WINDOW_SECONDS * 1000 - Date.now()) / 1000));
 }
 
-export class AuthService {
+export class AuthService implements Authorizer {
   private readonly repo: AuthRepository;
 
   constructor(private readonly db: Db) {
@@ -190,7 +181,7 @@ export class AuthService {
     return { chain: await this.requireChain(auth, id(rule.partnerChain), false) };
   }
 
-  async requireLocation(auth: AuthContext, locationId: number): Promise<{ id: number; chain_id: number }> {
+  async requireLocation(auth: AuthContext, locationId: number): Promise<LocationScope> {
     const row = await this.repo.locationAccess(locationId, auth.partnerId, auth.user?.id ?? null);
     if (!row || !row.partner_ok || !row.user_ok) throw AppError.forbidden();
     return { id: row.id, chain_id: row.chain_id };
@@ -205,11 +196,7 @@ export class AuthService {
     return Boolean(row?.partner_ok && row.user_ok);
   }
 
-  async requireChain(
-    auth: AuthContext,
-    chainId: number,
-    userGrant: boolean,
-  ): Promise<{ id: number; title: string }> {
+  async requireChain(auth: AuthContext, chainId: number, userGrant: boolean): Promise<ChainScope> {
     const row = await this.repo.chainAccess(chainId, auth.partnerId, auth.user?.id ?? null);
     if (!row || !row.partner_ok || (userGrant && !row.user_ok)) throw AppError.forbidden();
     return { id: row.id, title: row.title };
@@ -221,7 +208,7 @@ export class AuthService {
    */
   async login(partnerId: number, login: string, password: string): Promise<{ user: UserRow; token: string }> {
     const key = login.trim().toLowerCase();
-    const digits = /^\+?[\d\s\-()]{7,}$/.test(key) ? key.replace(/\D/g, '') : null;
+    const digits = /^\+?[\d\s\-()]{7,}$/.test(key) ? phoneDigits(key) : null;
     const user = await this.repo.findUserByLogin(key, digits);
     const account: LoginAccount = user ? { userId: user.id } : { login: key };
     // The attempt is recorded before anything is counted, so concurrent guesses at one account

@@ -1,5 +1,6 @@
 import type { Executor } from '../../db/database.js';
 import { nowIso } from '../../lib/time.js';
+import { LINKS, liveLinkedIds, replaceLinks } from '../links/links.repository.js';
 
 /** SQL for card types and their issuable locations and linked programs. No business rules here. */
 export class CardTypesRepository {
@@ -14,15 +15,34 @@ export class CardTypesRepository {
     return row.id;
   }
 
-  byId(chainId: number, typeId: number) {
+  /** Live card types with their chain's title. */
+  private live() {
     return this.db
       .selectFrom('card_types as t')
       .innerJoin('chains as c', 'c.id', 't.chain_id')
       .select(['t.id', 't.title', 't.chain_id', 'c.title as chain_title'])
-      .where('t.id', '=', typeId)
-      .where('t.chain_id', '=', chainId)
-      .where('t.deleted_at', 'is', null)
-      .executeTakeFirst();
+      .where('t.deleted_at', 'is', null);
+  }
+
+  byId(chainId: number, typeId: number) {
+    return this.live().where('t.id', '=', typeId).where('t.chain_id', '=', chainId).executeTakeFirst();
+  }
+
+  /** The chain's live card types, in id order; with a location, only those issuable there. */
+  ofChain(chainId: number, issuableAt: number | null) {
+    let query = this.live().where('t.chain_id', '=', chainId);
+    if (issuableAt !== null) {
+      query = query.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('card_type_locations as tl')
+            .select('tl.card_type_id')
+            .whereRef('tl.card_type_id', '=', 't.id')
+            .where('tl.location_id', '=', issuableAt),
+        ),
+      );
+    }
+    return query.orderBy('t.id').execute();
   }
 
   async setTitle(typeId: number, title: string): Promise<void> {
@@ -33,47 +53,21 @@ export class CardTypesRepository {
     await this.db.updateTable('card_types').set({ deleted_at: nowIso() }).where('id', '=', typeId).execute();
   }
 
-  async replaceLocations(typeId: number, locationIds: number[]): Promise<void> {
-    await this.db.deleteFrom('card_type_locations').where('card_type_id', '=', typeId).execute();
-    for (const locationId of locationIds) {
-      await this.db
-        .insertInto('card_type_locations')
-        .values({ card_type_id: typeId, location_id: locationId })
-        .execute();
-    }
+  replaceLocations(typeId: number, locationIds: number[]): Promise<void> {
+    return replaceLinks(this.db, LINKS.cardTypeLocations, typeId, locationIds);
   }
 
-  async replacePrograms(typeId: number, programIds: number[]): Promise<void> {
-    await this.db.deleteFrom('card_type_programs').where('card_type_id', '=', typeId).execute();
-    for (const programId of programIds) {
-      await this.db
-        .insertInto('card_type_programs')
-        .values({ card_type_id: typeId, program_id: programId })
-        .execute();
-    }
+  replacePrograms(typeId: number, programIds: number[]): Promise<void> {
+    return replaceLinks(this.db, LINKS.cardTypePrograms, typeId, programIds);
   }
 
-  async locationIdsOf(typeId: number): Promise<number[]> {
-    const rows = await this.db
-      .selectFrom('card_type_locations as tl')
-      .innerJoin('locations as l', 'l.id', 'tl.location_id')
-      .select('tl.location_id')
-      .where('tl.card_type_id', '=', typeId)
-      .where('l.deleted_at', 'is', null)
-      .orderBy('tl.location_id')
-      .execute();
-    return rows.map((r) => r.location_id);
+  /** Live locations the type is issued at. */
+  locationIdsOf(typeId: number): Promise<number[]> {
+    return liveLinkedIds(this.db, LINKS.cardTypeLocations, typeId);
   }
 
-  async programIdsOf(typeId: number): Promise<number[]> {
-    const rows = await this.db
-      .selectFrom('card_type_programs as tp')
-      .innerJoin('programs as p', 'p.id', 'tp.program_id')
-      .select('tp.program_id')
-      .where('tp.card_type_id', '=', typeId)
-      .where('p.deleted_at', 'is', null)
-      .orderBy('tp.program_id')
-      .execute();
-    return rows.map((r) => r.program_id);
+  /** Live programs the type carries. */
+  programIdsOf(typeId: number): Promise<number[]> {
+    return liveLinkedIds(this.db, LINKS.cardTypePrograms, typeId);
   }
 }

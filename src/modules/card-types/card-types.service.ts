@@ -7,7 +7,7 @@ import { CardTypesRepository } from './card-types.repository.js';
 import type { CardTypeDetailWire, CreateCardTypeInput, UpdateCardTypeInput } from './card-types.schemas.js';
 
 /** A card type as the rules see it, whichever way it arrives (HTTP or the admin CLI). */
-export interface CardTypeDraft {
+interface CardTypeDraft {
   chainId: number;
   title: string;
   locationIds: number[];

@@ -1,30 +1,10 @@
-import type { CardRow } from '../../db/schema.js';
 import { loyaltyTypeById } from '../../lib/loyalty-types.js';
 import { toMajor } from '../../lib/money.js';
 import type { ProgramWithRules } from '../programs/programs.repository.js';
+import type { CardFigures, CardWithRefs } from './cards.repository.js';
 import type { CardBalanceWire, CardTypeWire, LoyaltyCardWire, ProgramWire } from './cards.schemas.js';
 
 /** The one place rows become wire objects for the card operations. */
-
-/** The card columns the answers show (a card read selects these and no others). */
-export const CARD_FIGURE_COLUMNS = [
-  'id',
-  'chain_id',
-  'card_type_id',
-  'number',
-  'balance_minor',
-  'points',
-  'paid_minor',
-  'sold_minor',
-  'visits_count',
-] as const satisfies readonly (keyof CardRow)[];
-
-export type CardFigures = Pick<CardRow, (typeof CARD_FIGURE_COLUMNS)[number]>;
-
-export interface CardWithRefs extends CardFigures {
-  type_title: string;
-  chain_title: string;
-}
 
 /**
  * Per program object: the setup cache (db/setup-cache.ts) hands every request the same objects
@@ -32,7 +12,7 @@ export interface CardWithRefs extends CardFigures {
  */
 const programWires = new WeakMap<ProgramWithRules, ProgramWire>();
 
-export function toProgramWire(source: ProgramWithRules): ProgramWire {
+function toProgramWire(source: ProgramWithRules): ProgramWire {
   let wire = programWires.get(source);
   if (!wire) programWires.set(source, (wire = programWire(source)));
   return wire;
@@ -107,7 +87,7 @@ export function toCardTypeWire(type: {
  * sold/paid amount in whole currency units. Percent programs feed the first figure, fixed
  * amounts the second.
  */
-export function maxDiscounts(
+function maxDiscounts(
   card: CardFigures,
   programs: readonly ProgramWithRules[],
 ): { percent: number; amount: number } {

@@ -1,9 +1,28 @@
 import { sql, type QueryCreator } from 'kysely';
 import { postgresOf, type Executor } from '../../db/database.js';
 import { prepared } from '../../db/prepared.js';
-import type { Database } from '../../db/schema.js';
+import type { CardRow, Database } from '../../db/schema.js';
 import { nowIso } from '../../lib/time.js';
-import { CARD_FIGURE_COLUMNS, type CardFigures, type CardWithRefs } from './cards.mapper.js';
+
+/** The card columns the answers show (a card read selects these and no others). */
+const CARD_FIGURE_COLUMNS = [
+  'id',
+  'chain_id',
+  'card_type_id',
+  'number',
+  'balance_minor',
+  'points',
+  'paid_minor',
+  'sold_minor',
+  'visits_count',
+] as const satisfies readonly (keyof CardRow)[];
+
+export type CardFigures = Pick<CardRow, (typeof CARD_FIGURE_COLUMNS)[number]>;
+
+export interface CardWithRefs extends CardFigures {
+  type_title: string;
+  chain_title: string;
+}
 
 /**
  * Live cards with the titles of their type and chain: the columns the answers show, no others
@@ -47,7 +66,7 @@ const applyDelta = prepared((db, p: { chainId: number; cardId: number; delta: nu
 
 /** A manual ledger row as the service hands it over (the time is added here). */
 // A type alias, not an interface: prepared() needs it assignable to Record<string, unknown>.
-export type NewLedgerRow = {
+type NewLedgerRow = {
   card_id: number;
   chain_id: number;
   location_id: number | null;
@@ -135,98 +154,40 @@ export class CardsRepository {
     return liveCards(this.db).where('c.chain_id', '=', chainId).where('c.id', '=', cardId).executeTakeFirst();
   }
 
-  liveCardExists(chainId: number, cardId: number) {
+  /** The live card with these column values, if any. */
+  private liveCard(match: {
+    id?: number;
+    chain_id?: number;
+    card_type_id?: number;
+    phone?: string;
+    number?: string;
+  }) {
     return this.db
       .selectFrom('cards')
       .select('id')
-      .where('id', '=', cardId)
-      .where('chain_id', '=', chainId)
-      .where('removed_at', 'is', null)
+      .where((eb) => eb.and({ ...match, removed_at: null }))
       .executeTakeFirst();
   }
 
-  client(clientId: number) {
-    return this.db
-      .selectFrom('clients as cl')
-      .innerJoin('locations as l', 'l.id', 'cl.location_id')
-      .select(['cl.id', 'cl.phone', 'cl.location_id', 'l.chain_id'])
-      .where('cl.id', '=', clientId)
-      .where('cl.deleted_at', 'is', null)
-      .executeTakeFirst();
-  }
-
-  clientAtLocation(locationId: number, phone: string) {
-    return this.db
-      .selectFrom('clients')
-      .select(['id'])
-      .where('location_id', '=', locationId)
-      .where('phone', '=', phone)
-      .where('deleted_at', 'is', null)
-      .orderBy('id')
-      .executeTakeFirst();
-  }
-
-  async createClient(locationId: number, phone: string): Promise<number> {
-    const now = nowIso();
-    const row = await this.db
-      .insertInto('clients')
-      .values({ location_id: locationId, phone, name: '', created_at: now, updated_at: now })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return row.id;
-  }
-
-  /** Card types of a chain, optionally only those issuable at a location. */
-  cardTypes(chainId: number, issuableAt: number | null) {
-    let query = this.db
-      .selectFrom('card_types as t')
-      .innerJoin('chains as ch', 'ch.id', 't.chain_id')
-      .select(['t.id', 't.title', 't.chain_id', 'ch.title as chain_title'])
-      .where('t.chain_id', '=', chainId)
-      .where('t.deleted_at', 'is', null);
-    if (issuableAt !== null) {
-      query = query.where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('card_type_locations as tl')
-            .select('tl.card_type_id')
-            .whereRef('tl.card_type_id', '=', 't.id')
-            .where('tl.location_id', '=', issuableAt),
-        ),
-      );
-    }
-    return query.orderBy('t.id').execute();
+  liveCardExists(chainId: number, cardId: number) {
+    return this.liveCard({ id: cardId, chain_id: chainId });
   }
 
   async typesHeldByPhone(chainId: number, phone: string): Promise<Set<number>> {
     const rows = await this.db
       .selectFrom('cards')
       .select('card_type_id')
-      .where('chain_id', '=', chainId)
-      .where('phone', '=', phone)
-      .where('removed_at', 'is', null)
+      .where((eb) => eb.and({ chain_id: chainId, phone, removed_at: null }))
       .execute();
     return new Set(rows.map((r) => r.card_type_id));
   }
 
   liveCardOfType(typeId: number, phone: string) {
-    return this.db
-      .selectFrom('cards')
-      .select('id')
-      .where('card_type_id', '=', typeId)
-      .where('phone', '=', phone)
-      .where('removed_at', 'is', null)
-      .executeTakeFirst();
+    return this.liveCard({ card_type_id: typeId, phone });
   }
 
   liveCardWithNumber(chainId: number, number: string) {
-    return this.db
-      .selectFrom('cards')
-      .select('id')
-      .where('chain_id', '=', chainId)
-      .where('number', '=', number)
-      .where('removed_at', 'is', null)
-      .executeTakeFirst();
+    return this.liveCard({ chain_id: chainId, number });
   }
 
   async insertCard(values: {
@@ -262,17 +223,17 @@ export class CardsRepository {
 
   /**
    * Ops 9 and 10: moves the card's balance by the row's amount, unless the card is not live in
-   * the chain or the balance would go below zero, and writes the ledger row — both or neither,
-   * inside a transaction or not. The updated card, or undefined when nothing was written. The
-   * balance change is guarded in its own statement (a withdrawal that would go below zero
-   * matches no row): no read-then-write, so concurrent writers cannot lose an update.
+   * the chain or the balance would go below zero, and writes the ledger row — both or neither.
+   * The updated card, or undefined when nothing was written. The balance change is guarded in its
+   * own statement (a withdrawal that would go below zero matches no row): no read-then-write, so
+   * concurrent writers cannot lose an update. On PostgreSQL the pair is one statement, atomic
+   * inside a transaction or not; on SQLite it is two, so the write runner (the `atomic` commit
+   * mode, http/write.ts) always hands this a transaction there.
    */
   async applyManualTransaction(row: NewLedgerRow): Promise<CardFigures | undefined> {
     const values = Object.assign({ created_at: nowIso() }, row);
     if (postgresOf(this.db)) return (await applyManualTransaction(this.db, values))[0];
-    if (!this.db.isTransaction) {
-      return this.db.transaction().execute((trx) => new CardsRepository(trx).applyManualTransaction(row));
-    }
+    if (!this.db.isTransaction) throw new Error('a manual transaction on SQLite needs a transaction');
     const [card] = await applyDelta(this.db, {
       chainId: row.chain_id,
       cardId: row.card_id,

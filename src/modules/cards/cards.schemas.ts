@@ -4,7 +4,7 @@ import { IdLike, NonZeroAmountLike, PhoneLike } from '../../http/schemas.js';
 /** Wire objects of SPEC §3, named as Altegio names them. */
 export const ChainRef = Type.Object({ id: Type.Integer(), title: Type.String() }, { $id: 'ChainRef' });
 
-export const LoyaltyTypeSchema = Type.Object(
+const LoyaltyTypeSchema = Type.Object(
   {
     id: Type.Integer(),
     title: Type.String(),
@@ -16,7 +16,7 @@ export const LoyaltyTypeSchema = Type.Object(
   { $id: 'LoyaltyType', title: 'LoyaltyType' },
 );
 
-export const RuleSchema = Type.Object(
+const RuleSchema = Type.Object(
   {
     id: Type.Integer(),
     loyalty_program_id: Type.Integer(),
@@ -29,7 +29,7 @@ export const RuleSchema = Type.Object(
   { $id: 'Rule', title: 'Rule' },
 );
 
-export const ProgramSchema = Type.Object(
+const ProgramSchema = Type.Object(
   {
     id: Type.Integer(),
     title: Type.String(),
@@ -44,7 +44,7 @@ export const ProgramSchema = Type.Object(
   { $id: 'Program', title: 'Program' },
 );
 
-export const CardTypeRef = Type.Object(
+const CardTypeRef = Type.Object(
   { id: Type.Integer(), title: Type.String(), salon_group_id: Type.Integer() },
   { $id: 'CardTypeRef' },
 );

@@ -2,10 +2,13 @@ import type { Db, Executor } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { idField, moneyField, phoneField } from '../../lib/fields.js';
-import type { AuthContext } from '../auth/auth.service.js';
+import { phoneDigits } from '../../lib/phone.js';
+import type { AuthContext } from '../../http/access.js';
+import { CardTypesRepository } from '../card-types/card-types.repository.js';
+import { ClientsRepository } from '../clients/clients.repository.js';
 import { ProgramsRepository } from '../programs/programs.repository.js';
-import { toBalanceWire, toCardTypeWire, toCardWire, type CardWithRefs } from './cards.mapper.js';
-import { CardsRepository } from './cards.repository.js';
+import { toBalanceWire, toCardTypeWire, toCardWire } from './cards.mapper.js';
+import { CardsRepository, type CardWithRefs } from './cards.repository.js';
 import type {
   CardBalanceWire,
   CardTypeWire,
@@ -14,13 +17,13 @@ import type {
   ManualTransactionInput,
 } from './cards.schemas.js';
 
-export const MANUAL_TOP_UP = 5;
-export const MANUAL_WITHDRAWAL = 6;
+const MANUAL_TOP_UP = 5;
+const MANUAL_WITHDRAWAL = 6;
 
 const CARD_NUMBER = /^[A-Za-z0-9-]{1,32}$/;
 
 /** Where a manual transaction happens: at a location, or at chain level (no location). */
-export interface TransactionPlace {
+interface TransactionPlace {
   chainId: number;
   locationId: number | null;
 }
@@ -43,13 +46,14 @@ export class CardsService {
 
   /** Op 1. A client's cards are the live cards of the client's phone in the client's chain. */
   async cardsOfClient(auth: AuthContext, clientId: number, access: ClientLocationAccess) {
-    const repo = new CardsRepository(this.db);
-    const client = await repo.client(clientId);
+    const client = await new ClientsRepository(this.db).anywhere(clientId);
     // A client the caller may not act on is answered exactly as one that does not exist, whether
     // the partner is not connected to its location or the user is not granted it: a 403 for the
     // one and a 404 for the other would tell existing clients from missing ones.
-    if (!client || !(await access.grants(auth, client.location_id))) throw AppError.notFound('Client');
-    const cards = await repo.cardsByPhone(client.chain_id, client.phone);
+    if (!client || !(await access.grantsLocation(auth, client.location_id))) {
+      throw AppError.notFound('Client');
+    }
+    const cards = await new CardsRepository(this.db).cardsByPhone(client.chain_id, client.phone);
     return this.withPrograms(this.db, cards, client.location_id);
   }
 
@@ -63,7 +67,7 @@ export class CardsService {
 
   /** Op 3. The authorised user's own cards in the chain, found by the user's phone. */
   async cardsOfUser(auth: AuthContext, chainId: number): Promise<LoyaltyCardWire[]> {
-    const phone = auth.user?.phone.replace(/\D/g, '') ?? '';
+    const phone = auth.user ? phoneDigits(auth.user.phone) : '';
     if (!phone) return [];
     const cards = await new CardsRepository(this.db).cardsByPhone(chainId, phone);
     return this.withPrograms(this.db, cards, null);
@@ -74,16 +78,15 @@ export class CardsService {
     location: { id: number; chain_id: number },
     rawPhone?: string,
   ): Promise<CardTypeWire[]> {
-    const repo = new CardsRepository(this.db);
-    const types = await repo.cardTypes(location.chain_id, location.id);
+    const types = await new CardTypesRepository(this.db).ofChain(location.chain_id, location.id);
     if (rawPhone === undefined) return types.map(toCardTypeWire);
-    const held = await repo.typesHeldByPhone(location.chain_id, phoneField(rawPhone));
+    const held = await new CardsRepository(this.db).typesHeldByPhone(location.chain_id, phoneField(rawPhone));
     return types.filter((t) => !held.has(t.id)).map(toCardTypeWire);
   }
 
   /** Op 6. */
   async chainTypes(chainId: number): Promise<CardTypeWire[]> {
-    const types = await new CardsRepository(this.db).cardTypes(chainId, null);
+    const types = await new CardTypesRepository(this.db).ofChain(chainId, null);
     return types.map(toCardTypeWire);
   }
 
@@ -103,7 +106,7 @@ export class CardsService {
       }
     }
     const repo = new CardsRepository(executor);
-    const issuable = await repo.cardTypes(location.chain_id, location.id);
+    const issuable = await new CardTypesRepository(executor).ofChain(location.chain_id, location.id);
     if (!issuable.some((t) => t.id === typeId)) {
       throw AppError.field('loyalty_card_type_id', 'is not a card type that can be issued at this location');
     }
@@ -113,8 +116,10 @@ export class CardsService {
     if (number !== null && (await repo.liveCardWithNumber(location.chain_id, number))) {
       throw AppError.field('loyalty_card_number', 'is already used by another card in this chain');
     }
+    const clients = new ClientsRepository(executor);
     const clientId =
-      (await repo.clientAtLocation(location.id, phone))?.id ?? (await repo.createClient(location.id, phone));
+      (await clients.byPhone(location.id, phone))?.id ??
+      (await clients.insert(location.id, { phone, name: '' }));
     let cardId: number;
     try {
       cardId = await repo.insertCard({
@@ -179,7 +184,8 @@ export class CardsService {
   }
 }
 
-/** What op 1 needs from the access rules, resolved by the client's own location. */
+/** What op 1 needs from the access rules (AuthService), resolved by the client's own location. */
 export interface ClientLocationAccess {
-  grants(auth: AuthContext, locationId: number): Promise<boolean>;
+  /** The partner is connected to the location and the user granted it. */
+  grantsLocation(auth: AuthContext, locationId: number): Promise<boolean>;
 }

@@ -1,5 +1,6 @@
 import type { Executor } from '../../db/database.js';
 import { nowIso } from '../../lib/time.js';
+import { partnerReachesChain, userGrantedChain } from '../auth/access-predicates.js';
 
 export type ChainMemberTable = 'locations' | 'card_types' | 'programs';
 
@@ -28,28 +29,8 @@ export class ChainsRepository {
     let query = this.db
       .selectFrom('chains as c')
       .select(['c.id', 'c.title'])
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('partner_locations as pl')
-            .innerJoin('locations as l', 'l.id', 'pl.location_id')
-            .select('pl.location_id')
-            .whereRef('l.chain_id', '=', 'c.id')
-            .where('l.deleted_at', 'is', null)
-            .where('pl.partner_id', '=', partnerId),
-        ),
-      );
-    if (userId !== null) {
-      query = query.where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('user_chains as uc')
-            .select('uc.chain_id')
-            .whereRef('uc.chain_id', '=', 'c.id')
-            .where('uc.user_id', '=', userId),
-        ),
-      );
-    }
+      .where((eb) => partnerReachesChain(eb, partnerId));
+    if (userId !== null) query = query.where((eb) => userGrantedChain(eb, userId));
     return query.orderBy('c.id').execute();
   }
 

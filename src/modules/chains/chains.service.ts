@@ -1,6 +1,6 @@
 import type { Db, Executor } from '../../db/database.js';
 import { AppError } from '../../errors.js';
-import type { AuthContext } from '../auth/auth.service.js';
+import type { AuthContext } from '../../http/access.js';
 import { accessWire, toLocationWire } from '../locations/locations.mapper.js';
 import { LocationsRepository } from '../locations/locations.repository.js';
 import { ChainsRepository } from './chains.repository.js';

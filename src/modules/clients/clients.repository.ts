@@ -8,6 +8,7 @@ import {
 } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import type { ClientRow, ClientTable, Database } from '../../db/schema.js';
+import { phoneDigits } from '../../lib/phone.js';
 import { nowIso } from '../../lib/time.js';
 
 export type ClientValues = Omit<Insertable<ClientTable>, 'id' | 'location_id' | 'created_at' | 'updated_at'>;
@@ -107,7 +108,7 @@ export class ClientsRepository {
           like('clients.patronymic', c.value),
           like('clients.email', c.value),
           ...(/^[\d\s+().-]*\d[\d\s+().-]*$/.test(c.value)
-            ? [like('clients.phone', c.value.replace(/\D/g, ''))]
+            ? [like('clients.phone', phoneDigits(c.value))]
             : []),
         ]);
       case 'name':
@@ -177,11 +178,23 @@ export class ClientsRepository {
     };
   }
 
+  /** Clients with their location's chain. */
+  private withChain() {
+    return this.db.selectFrom('clients as cl').innerJoin('locations as l', 'l.id', 'cl.location_id');
+  }
+
+  /** A live client anywhere, with its location's chain (op 1 finds the client's cards by it). */
+  anywhere(clientId: number) {
+    return this.withChain()
+      .select(['cl.id', 'cl.phone', 'cl.location_id', 'l.chain_id'])
+      .where('cl.id', '=', clientId)
+      .where('cl.deleted_at', 'is', null)
+      .executeTakeFirst();
+  }
+
   /** Live clients with this phone at the chain's live locations (C-1). */
   inChainByPhone(chainId: number, phone: string) {
-    return this.db
-      .selectFrom('clients as cl')
-      .innerJoin('locations as l', 'l.id', 'cl.location_id')
+    return this.withChain()
       .select(['cl.id', 'cl.location_id', 'cl.name', 'cl.email'])
       .where('l.chain_id', '=', chainId)
       .where('l.deleted_at', 'is', null)

@@ -117,7 +117,7 @@ export const SEARCH_FIELDS = [
   'reserved_deposit_balance',
 ] as const;
 
-export const SEARCH_ORDER = [
+const SEARCH_ORDER = [
   'id',
   'name',
   'phone',
@@ -129,7 +129,7 @@ export const SEARCH_ORDER = [
   'visits_count',
 ] as const;
 
-export const FILTER_TYPES = ['quick_search', 'name', 'phone', 'email', 'id', 'gender', 'importance'] as const;
+const FILTER_TYPES = ['quick_search', 'name', 'phone', 'email', 'id', 'gender', 'importance'] as const;
 
 const literals = <T extends readonly string[]>(values: T, description?: string) =>
   Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });

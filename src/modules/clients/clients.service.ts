@@ -1,6 +1,6 @@
 import type { Db, Executor } from '../../db/database.js';
 import { AppError } from '../../errors.js';
-import { formatPhone } from '../../lib/phone.js';
+import { formatPhone, phoneDigits } from '../../lib/phone.js';
 import { idsField, intField, MAX_PAGE, moneyField, pageOf, phoneField } from '../../lib/fields.js';
 import { LocationsRepository } from '../locations/locations.repository.js';
 import { toClientWire, toSearchRow } from './clients.mapper.js';
@@ -170,7 +170,7 @@ export class ClientsService {
   ): Promise<{ data: ClientWire[]; total: number }> {
     const conditions: ClientCondition[] = [];
     if (query.phone !== undefined) {
-      const digits = query.phone.replace(/\D/g, '');
+      const digits = phoneDigits(query.phone);
       if (!digits) throw AppError.field('phone', 'must contain digits');
       conditions.push({ kind: 'phone', digits, exact: false });
     }

@@ -1,9 +1,9 @@
-import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import { toMajor } from '../../lib/money.js';
+import { LedgerRepository } from './ledger.repository.js';
 
 /** A card whose stored balance is not the sum of its transaction rows. */
-export interface LedgerMismatch {
+interface LedgerMismatch {
   card_id: number;
   chain_id: number;
   number: string | null;
@@ -17,7 +17,7 @@ export interface LedgerMismatch {
   rows: number;
 }
 
-export interface LedgerReport {
+interface LedgerReport {
   cards: number;
   transactions: number;
   mismatches: LedgerMismatch[];
@@ -31,40 +31,9 @@ export class LedgerService {
   constructor(private readonly db: Db) {}
 
   async verify(): Promise<LedgerReport> {
-    const sums = this.db
-      .selectFrom('transactions')
-      .select((eb) => [
-        'card_id',
-        eb.fn.sum<number>('balance_effect_minor').as('total'),
-        eb.fn.countAll<number>().as('rows'),
-      ])
-      .groupBy('card_id')
-      .as('s');
-    const rows = await this.db
-      .selectFrom('cards as c')
-      .leftJoin(sums, 's.card_id', 'c.id')
-      .select([
-        'c.id',
-        'c.chain_id',
-        'c.number',
-        'c.removed_at',
-        'c.balance_minor',
-        sql<number>`coalesce(s.total, 0)`.as('total'),
-        sql<number>`coalesce(s.rows, 0)`.as('rows'),
-      ])
-      .where(sql<boolean>`c.balance_minor <> coalesce(s.total, 0)`)
-      .orderBy('c.id')
-      .execute();
-    const totals = await this.db
-      .selectFrom('cards')
-      .select((eb) => [
-        eb.fn.countAll<number>().as('cards'),
-        eb
-          .selectFrom('transactions')
-          .select((e) => e.fn.countAll<number>().as('n'))
-          .as('transactions'),
-      ])
-      .executeTakeFirstOrThrow();
+    const repo = new LedgerRepository(this.db);
+    const rows = await repo.mismatches();
+    const totals = await repo.counts();
     return {
       cards: Number(totals.cards),
       transactions: Number(totals.transactions),

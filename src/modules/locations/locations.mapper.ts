@@ -5,7 +5,7 @@ import { ACCESS_FLAGS, type AccessWire, type LocationWire } from './locations.sc
 /** The one place location rows become wire objects. */
 
 /** The zone's offset from UTC now, in hours (Altegio's `timezone`); 0 for an unknown zone. */
-export function utcOffsetHours(timeZone: string, at = new Date()): number {
+function utcOffsetHours(timeZone: string, at = new Date()): number {
   try {
     const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' })
       .formatToParts(at)

@@ -2,12 +2,14 @@ import type { Insertable, Updateable } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import type { LocationRow, LocationTable } from '../../db/schema.js';
 import { nowIso } from '../../lib/time.js';
+import { partnerConnected, userGranted } from '../auth/access-predicates.js';
+import { ensureLink, hasLink, LINKS } from '../links/links.repository.js';
 
 export interface LocationWithChain extends LocationRow {
   chain_title: string;
 }
 
-export interface LocationFilter {
+interface LocationFilter {
   /** Only locations this partner is connected to. */
   partnerId: number;
   /** Only locations this user is granted (`my=1`). */
@@ -59,26 +61,10 @@ export class LocationsRepository {
     let base = this.db
       .selectFrom('locations as l')
       .innerJoin('chains as c', 'c.id', 'l.chain_id')
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('partner_locations as pl')
-            .select('pl.location_id')
-            .whereRef('pl.location_id', '=', 'l.id')
-            .where('pl.partner_id', '=', filter.partnerId),
-        ),
-      );
+      .where((eb) => partnerConnected(eb, filter.partnerId));
     if (filter.grantedTo !== undefined) {
       const userId = filter.grantedTo;
-      base = base.where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('user_locations as ul')
-            .select('ul.location_id')
-            .whereRef('ul.location_id', '=', 'l.id')
-            .where('ul.user_id', '=', userId),
-        ),
-      );
+      base = base.where((eb) => userGranted(eb, userId));
     }
     if (!filter.includeDeleted) base = base.where('l.deleted_at', 'is', null);
     if (filter.id !== undefined) base = base.where('l.id', '=', filter.id);
@@ -151,39 +137,19 @@ export class LocationsRepository {
       .execute();
   }
 
-  async connectPartner(partnerId: number, locationId: number): Promise<void> {
-    await this.db
-      .insertInto('partner_locations')
-      .values({ partner_id: partnerId, location_id: locationId })
-      .onConflict((oc) => oc.doNothing())
-      .execute();
+  connectPartner(partnerId: number, locationId: number): Promise<void> {
+    return ensureLink(this.db, LINKS.partnerLocations, partnerId, locationId);
   }
 
-  async grantUser(userId: number, locationId: number): Promise<void> {
-    await this.db
-      .insertInto('user_locations')
-      .values({ user_id: userId, location_id: locationId })
-      .onConflict((oc) => oc.doNothing())
-      .execute();
+  grantUser(userId: number, locationId: number): Promise<void> {
+    return ensureLink(this.db, LINKS.userLocations, userId, locationId);
   }
 
-  async isConnected(partnerId: number, locationId: number): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('partner_locations')
-      .select('location_id')
-      .where('partner_id', '=', partnerId)
-      .where('location_id', '=', locationId)
-      .executeTakeFirst();
-    return Boolean(row);
+  isConnected(partnerId: number, locationId: number): Promise<boolean> {
+    return hasLink(this.db, LINKS.partnerLocations, partnerId, locationId);
   }
 
-  async isGranted(userId: number, locationId: number): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('user_locations')
-      .select('location_id')
-      .where('user_id', '=', userId)
-      .where('location_id', '=', locationId)
-      .executeTakeFirst();
-    return Boolean(row);
+  isGranted(userId: number, locationId: number): Promise<boolean> {
+    return hasLink(this.db, LINKS.userLocations, userId, locationId);
   }
 }

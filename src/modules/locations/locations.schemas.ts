@@ -14,9 +14,9 @@ import { ChainRef } from '../cards/cards.schemas.js';
 /** Wire objects of the Locations operations (altegio-reference.md §5), named as Altegio names them. */
 
 const SOCIAL_NETWORKS = ['facebook', 'instagram', 'telegram', 'viber', 'vk', 'whatsapp'] as const;
-export type SocialNetwork = (typeof SOCIAL_NETWORKS)[number];
+type SocialNetwork = (typeof SOCIAL_NETWORKS)[number];
 
-export const SocialSchema = Type.Object(
+const SocialSchema = Type.Object(
   Object.fromEntries(SOCIAL_NETWORKS.map((n) => [n, Type.String()])) as Record<
     SocialNetwork,
     ReturnType<typeof Type.String>

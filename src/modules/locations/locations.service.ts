@@ -3,7 +3,7 @@ import type { Db, Executor } from '../../db/database.js';
 import type { LocationTable } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import { parseId } from '../../lib/ids.js';
-import type { AuthContext } from '../auth/auth.service.js';
+import type { AuthContext } from '../../http/access.js';
 import { intField, pageOf, phoneField } from '../../lib/fields.js';
 import { ChainsRepository } from '../chains/chains.repository.js';
 import { accessWire, toLocationWire } from './locations.mapper.js';

@@ -33,7 +33,7 @@ function common(program: ProgramRow) {
   };
 }
 
-export interface ProgramParts {
+interface ProgramParts {
   rules?: RuleRow[];
   companies?: LocationWithChain[];
   cardTypes?: { id: number; title: string }[];

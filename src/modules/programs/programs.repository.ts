@@ -4,13 +4,14 @@ import { prepared } from '../../db/prepared.js';
 import { setupCached } from '../../db/setup-cache.js';
 import type { ProgramRow, ProgramTable, RuleRow } from '../../db/schema.js';
 import { nowIso } from '../../lib/time.js';
+import { LINKS, liveLinkedIds, replaceLinks } from '../links/links.repository.js';
 
 export interface ProgramWithRules {
   program: ProgramRow;
   rules: readonly RuleRow[];
 }
 
-export type ProgramValues = Omit<Insertable<ProgramTable>, 'id' | 'created_at' | 'deleted_at'>;
+type ProgramValues = Omit<Insertable<ProgramTable>, 'id' | 'created_at' | 'deleted_at'>;
 
 export interface RuleValues {
   id?: number;
@@ -161,24 +162,12 @@ export class ProgramsRepository {
     }
   }
 
-  async replaceLocations(programId: number, locationIds: number[]): Promise<void> {
-    await this.db.deleteFrom('program_locations').where('program_id', '=', programId).execute();
-    for (const locationId of locationIds) {
-      await this.db
-        .insertInto('program_locations')
-        .values({ program_id: programId, location_id: locationId })
-        .execute();
-    }
+  replaceLocations(programId: number, locationIds: number[]): Promise<void> {
+    return replaceLinks(this.db, LINKS.programLocations, programId, locationIds);
   }
 
-  async replaceCardTypes(programId: number, cardTypeIds: number[]): Promise<void> {
-    await this.db.deleteFrom('card_type_programs').where('program_id', '=', programId).execute();
-    for (const typeId of cardTypeIds) {
-      await this.db
-        .insertInto('card_type_programs')
-        .values({ card_type_id: typeId, program_id: programId })
-        .execute();
-    }
+  replaceCardTypes(programId: number, cardTypeIds: number[]): Promise<void> {
+    return replaceLinks(this.db, LINKS.programCardTypes, programId, cardTypeIds);
   }
 
   async replaceItems(programId: number, items: ProgramItems): Promise<void> {
@@ -212,16 +201,9 @@ export class ProgramsRepository {
     };
   }
 
-  async locationIdsOf(programId: number): Promise<number[]> {
-    const rows = await this.db
-      .selectFrom('program_locations as pl')
-      .innerJoin('locations as l', 'l.id', 'pl.location_id')
-      .select('pl.location_id')
-      .where('pl.program_id', '=', programId)
-      .where('l.deleted_at', 'is', null)
-      .orderBy('pl.location_id')
-      .execute();
-    return rows.map((r) => r.location_id);
+  /** Live locations the program is active at. */
+  locationIdsOf(programId: number): Promise<number[]> {
+    return liveLinkedIds(this.db, LINKS.programLocations, programId);
   }
 
   /** Live card types the program is linked to. */

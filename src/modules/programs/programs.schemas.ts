@@ -4,10 +4,10 @@ import { LOYALTY_TYPE_CODES } from '../../lib/loyalty-types.js';
 
 /** Wire objects of the chain promotion operations (altegio-reference.md §2, L-19…L-22, L-24). */
 
-export const ITEM_RULES = ['any_allowed', 'not_allowed', 'custom_allowed'] as const;
-export const VALUE_UNIT_CODES = ['percent', 'amount'] as const;
-export const TIMEOUT_UNITS = ['day', 'week', 'month', 'year'] as const;
-export const PARAMS_SOURCES = ['loyalty_card', 'active_companies', 'chain'] as const;
+const ITEM_RULES = ['any_allowed', 'not_allowed', 'custom_allowed'] as const;
+const VALUE_UNIT_CODES = ['percent', 'amount'] as const;
+const TIMEOUT_UNITS = ['day', 'week', 'month', 'year'] as const;
+const PARAMS_SOURCES = ['loyalty_card', 'active_companies', 'chain'] as const;
 export const INCLUDES = [
   'applicable_items',
   'rules',
@@ -25,10 +25,7 @@ export type Include = (typeof INCLUDES)[number];
 const oneOf = <T extends readonly string[]>(values: T, description?: string) =>
   Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
 
-export const PromotionType = oneOf(
-  LOYALTY_TYPE_CODES,
-  'Promotion type; one mapping with loyalty_type_id 1–13',
-);
+const PromotionType = oneOf(LOYALTY_TYPE_CODES, 'Promotion type; one mapping with loyalty_type_id 1–13');
 
 const Whole = (description: string) => WholeLike(0, MAX_INT32, description);
 const Count = (description: string) => Type.Optional(Whole(description));
@@ -37,7 +34,7 @@ const IdList = (description: string) =>
     Type.Array(IdLike('Id'), { maxItems: 1000, description, errorMessage: 'must be a list of ids' }),
   );
 
-export const ProgramRuleSchema = Type.Object(
+const ProgramRuleSchema = Type.Object(
   {
     id: Type.Integer(),
     loyalty_program_id: Type.Integer(),
@@ -171,7 +168,7 @@ const common = {
   on_expiration_notification_template_id: Type.Integer({ description: '0: no template (none stored here)' }),
 };
 
-export const CompanyRefSchema = Type.Object(
+const CompanyRefSchema = Type.Object(
   {
     id: Type.Integer(),
     title: Type.String(),

@@ -25,7 +25,7 @@ import {
 } from './programs.schemas.js';
 
 /** A promotion as the rules see it, whichever way it arrives (HTTP or the admin CLI). */
-export interface ProgramDraft {
+interface ProgramDraft {
   chainId: number;
   title: string;
   loyaltyTypeId: number;
@@ -70,7 +70,7 @@ const NO_ITEMS: ProgramItems = { services: [], goods: [], goodCategories: [] };
  * `item_type_id` as Altegio's item-type enum reads: 0 all services and products, 1 any
  * services, 2 any products, 3 specific services only, 4 specific services and any products.
  */
-export function itemTypeOf(services: ItemRule, goods: ItemRule): number {
+function itemTypeOf(services: ItemRule, goods: ItemRule): number {
   const goodsAllowed = goods !== 'not_allowed';
   if (services === 'any_allowed') return goodsAllowed ? 0 : 1;
   if (services === 'not_allowed') return 2;
@@ -78,7 +78,7 @@ export function itemTypeOf(services: ItemRule, goods: ItemRule): number {
 }
 
 /** `include=a,b`, `include=a&include=b` and `include[]=a` alike; unknown names are 422. */
-export function includesOf<T extends string>(
+function includesOf<T extends string>(
   query: { include?: string[]; 'include[]'?: string[] },
   allowed: readonly T[],
 ): Set<T> {

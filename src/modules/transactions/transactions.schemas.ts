@@ -9,7 +9,7 @@ const TYPE_LIST = Object.entries(TRANSACTION_TYPES)
   .map(([id, title]) => `${id} ${title.toLowerCase()}`)
   .join(', ');
 
-export const TransactionTypeRef = Type.Object(
+const TransactionTypeRef = Type.Object(
   { id: Type.Integer(), title: Type.String() },
   { $id: 'TransactionTypeRef', description: `Transaction type: ${TYPE_LIST}` },
 );

@@ -8,9 +8,9 @@ import type {
   TransactionWire,
 } from './transactions.schemas.js';
 
-export const DEFAULT_PAGE_SIZE = 100;
+const DEFAULT_PAGE_SIZE = 100;
 
-export interface TransactionPage {
+interface TransactionPage {
   data: TransactionWire[];
   /** Matching transactions before paging (`meta.count`). */
   total: number;
