@@ -140,6 +140,38 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/chain/{chain_id}/loyalty/referral_program': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get the chain's referral program
+     * @description Extension (SPEC §6.5): Altegio sets a referral up as two chain promotions; here a chain has at most one referral program, with two parts: `invited`, the discount of a client who names a referrer, on their first visit at a location, and `referrer`, the accrual to the referrer's card in the chain when that visit closes (a percent of the visit's paid amount, or a fixed amount). Needs the user granted the chain. A chain without one (or whose program was deleted) is 404.
+     */
+    get: operations['get_chain_loyalty_referral_program'];
+    /**
+     * Edit the chain's referral program
+     * @description Extension (SPEC §6.5): Altegio sets a referral up as two chain promotions; here a chain has at most one referral program, with two parts: `invited`, the discount of a client who names a referrer, on their first visit at a location, and `referrer`, the accrual to the referrer's card in the chain when that visit closes (a percent of the visit's paid amount, or a fixed amount). Needs the user granted the chain. Only the fields sent change, inside a part too (`{"invited": {"value": 15}}` keeps its unit); the result must obey the same rules as a new program. 404 when the chain has none. Each part is `{value, value_unit_id}`: `value_unit_id` 1 percent (the value 0–100) or 2 fixed amount (currency units); a value has at most 2 decimals and is not negative (422 otherwise).
+     */
+    put: operations['update_chain_loyalty_referral_program'];
+    /**
+     * Create the chain referral program
+     * @description Extension (SPEC §6.5): Altegio sets a referral up as two chain promotions; here a chain has at most one referral program, with two parts: `invited`, the discount of a client who names a referrer, on their first visit at a location, and `referrer`, the accrual to the referrer's card in the chain when that visit closes (a percent of the visit's paid amount, or a fixed amount). Needs the user granted the chain. Answers 201 with the program. A chain that already has one is 422 (change it with PUT, or delete it first). Each part is `{value, value_unit_id}`: `value_unit_id` 1 percent (the value 0–100) or 2 fixed amount (currency units); a value has at most 2 decimals and is not negative (422 otherwise).
+     */
+    post: operations['create_chain_loyalty_referral_program'];
+    /**
+     * Delete the chain's referral program
+     * @description Extension (SPEC §6.5): Altegio sets a referral up as two chain promotions; here a chain has at most one referral program, with two parts: `invited`, the discount of a client who names a referrer, on their first visit at a location, and `referrer`, the accrual to the referrer's card in the chain when that visit closes (a percent of the visit's paid amount, or a fixed amount). Needs the user granted the chain. Answers 204 with no content; 404 when the chain has none. It can no longer be applied; visits that applied it keep their rows, and the chain may create a new one.
+     */
+    delete: operations['delete_chain_loyalty_referral_program'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/chain/{chain_id}/loyalty/transactions': {
     parameters: {
       query?: never;
@@ -878,6 +910,23 @@ export interface components {
       /** @description Cashback only */
       visit_multiplicity?: number | string;
     };
+    CreateReferralProgramBody: {
+      title: string;
+      /** @description The invited client's discount on the first visit at a location */
+      invited: {
+        /** @description A percent (at most 100) or an amount, at most 2 decimals, not negative */
+        value: number | string;
+        /** @description 1 percent, 2 fixed amount (currency units) */
+        value_unit_id: number | string;
+      };
+      /** @description The referrer's accrual when that visit closes: a percent of the visit's paid amount, or an amount */
+      referrer: {
+        /** @description A percent (at most 100) or an amount, at most 2 decimals, not negative */
+        value: number | string;
+        /** @description 1 percent, 2 fixed amount (currency units) */
+        value_unit_id: number | string;
+      };
+    };
     /** Error */
     Error: {
       /** @enum {boolean} */
@@ -1135,6 +1184,33 @@ export interface components {
       /** @description Size: a percent or an amount, per value_unit */
       value: number;
     };
+    /** ReferralProgram */
+    ReferralProgram: {
+      id: number;
+      title: string;
+      /** @description Chain id */
+      salon_group_id: number;
+      /** @description The invited client's discount on the first visit at a location */
+      invited: {
+        /** @description A percent, or an amount in currency units */
+        value: number;
+        /**
+         * @description 1 percent, 2 fixed amount (currency units)
+         * @enum {integer}
+         */
+        value_unit_id: 1 | 2;
+      };
+      /** @description The referrer's accrual when that visit closes: a percent of the visit's paid amount, or an amount */
+      referrer: {
+        /** @description A percent, or an amount in currency units */
+        value: number;
+        /**
+         * @description 1 percent, 2 fixed amount (currency units)
+         * @enum {integer}
+         */
+        value_unit_id: 1 | 2;
+      };
+    };
     /** Rule */
     Rule: {
       id: number;
@@ -1313,6 +1389,23 @@ export interface components {
       /** @description Cashback only */
       visit_multiplicity?: number | string;
       history_start_date?: string | null;
+    };
+    UpdateReferralProgramBody: {
+      title?: string;
+      /** @description The invited client's discount on the first visit at a location; only the fields sent change */
+      invited?: {
+        /** @description A percent (at most 100) or an amount, at most 2 decimals, not negative */
+        value?: number | string;
+        /** @description 1 percent, 2 fixed amount (currency units) */
+        value_unit_id?: number | string;
+      };
+      /** @description The referrer's accrual when that visit closes: a percent of the visit's paid amount, or an amount; only the fields sent change */
+      referrer?: {
+        /** @description A percent (at most 100) or an amount, at most 2 decimals, not negative */
+        value?: number | string;
+        /** @description 1 percent, 2 fixed amount (currency units) */
+        value_unit_id?: number | string;
+      };
     };
   };
   responses: never;
@@ -2528,6 +2621,482 @@ export interface operations {
         chain_id: number;
         /** @description Promotion id */
         loyalty_program_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No Content */
+      204: {
+        headers: {
+          'Idempotency-Replayed': components['headers']['IdempotencyReplayed'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Bad request: malformed JSON or an unparseable body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Conflict: a request with this Idempotency-Key is still running. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Payload too large: the body is over the limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unsupported media type: send the body as application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The server or its database is busy; retry after Retry-After seconds. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  get_chain_loyalty_referral_program: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Chain id */
+        chain_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            success: true;
+            data: components['schemas']['ReferralProgram'];
+            meta: unknown[];
+          };
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  update_chain_loyalty_referral_program: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Extension (not Altegio). Makes the write safe to retry: the same key with the same request within 24 hours replays the first answer (status and body) with `Idempotency-Replayed: true`; the same key with another request is 422; while the first request still runs, 409. Scoped to the partner token. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description Chain id */
+        chain_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateReferralProgramBody'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'Idempotency-Replayed': components['headers']['IdempotencyReplayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            success: true;
+            data: components['schemas']['ReferralProgram'];
+            meta: unknown[];
+          };
+        };
+      };
+      /** @description Bad request: malformed JSON or an unparseable body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Conflict: a request with this Idempotency-Key is still running. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Payload too large: the body is over the limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unsupported media type: send the body as application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The server or its database is busy; retry after Retry-After seconds. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  create_chain_loyalty_referral_program: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Extension (not Altegio). Makes the write safe to retry: the same key with the same request within 24 hours replays the first answer (status and body) with `Idempotency-Replayed: true`; the same key with another request is 422; while the first request still runs, 409. Scoped to the partner token. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description Chain id */
+        chain_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateReferralProgramBody'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          'Idempotency-Replayed': components['headers']['IdempotencyReplayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            success: true;
+            data: components['schemas']['ReferralProgram'];
+            meta: unknown[];
+          };
+        };
+      };
+      /** @description Bad request: malformed JSON or an unparseable body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Conflict: a request with this Idempotency-Key is still running. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Payload too large: the body is over the limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unsupported media type: send the body as application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The server or its database is busy; retry after Retry-After seconds. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  delete_chain_loyalty_referral_program: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Extension (not Altegio). Makes the write safe to retry: the same key with the same request within 24 hours replays the first answer (status and body) with `Idempotency-Replayed: true`; the same key with another request is 422; while the first request still runs, 409. Scoped to the partner token. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description Chain id */
+        chain_id: number;
       };
       cookie?: never;
     };

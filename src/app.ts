@@ -29,6 +29,7 @@ import { chainsRoutes } from './modules/chains/chains.routes.js';
 import { clientsRoutes } from './modules/clients/clients.routes.js';
 import { locationsRoutes } from './modules/locations/locations.routes.js';
 import { programsRoutes } from './modules/programs/programs.routes.js';
+import { referralProgramsRoutes } from './modules/referral-programs/referral-programs.routes.js';
 import { transactionsRoutes } from './modules/transactions/transactions.routes.js';
 import type { Services } from './services.js';
 
@@ -120,6 +121,7 @@ export async function buildApp({ services, config, logger = true }: AppOptions):
       await api.register(chainsRoutes, { chains, clients });
       await api.register(clientsRoutes, { clients, writes });
       await api.register(programsRoutes, { programs, writes });
+      await api.register(referralProgramsRoutes, { referralPrograms: services.referralPrograms, writes });
       await api.register(cardTypesRoutes, { cardTypes, writes });
       await api.register(transactionsRoutes, { transactions });
     },

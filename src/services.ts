@@ -5,6 +5,7 @@ import { ChainsService } from './modules/chains/chains.service.js';
 import { ClientsService } from './modules/clients/clients.service.js';
 import { LocationsService } from './modules/locations/locations.service.js';
 import { ProgramsService } from './modules/programs/programs.service.js';
+import { ReferralProgramsService } from './modules/referral-programs/referral-programs.service.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { CardsService } from './modules/cards/cards.service.js';
 import { IdempotencyRepository } from './modules/idempotency/idempotency.repository.js';
@@ -21,6 +22,7 @@ export interface Services {
   chains: ChainsService;
   clients: ClientsService;
   programs: ProgramsService;
+  referralPrograms: ReferralProgramsService;
   cardTypes: CardTypesService;
   /** The Idempotency-Key store (the write runner's; the server and the CLI purge it). */
   idempotency: IdempotencyRepository;
@@ -41,6 +43,7 @@ export function createServices(database: DatabaseHandle): Services {
     chains: new ChainsService(db),
     clients: new ClientsService(db),
     programs: new ProgramsService(db),
+    referralPrograms: new ReferralProgramsService(db),
     cardTypes: new CardTypesService(db),
     idempotency,
     ledger: new LedgerService(db),

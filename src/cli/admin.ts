@@ -69,6 +69,18 @@ function rules(values: Values): { parameter: number; value: number }[] {
   });
 }
 
+/** A referral part: `10%` is a percent, `100` an amount (at most 2 decimals either way). */
+function referralPart(values: Values, name: string): { value: string; value_unit_id: number } {
+  const raw = text(values, name);
+  const m = /^(\d+(?:\.\d{1,2})?)(%?)$/.exec(raw);
+  if (!m) {
+    throw new UsageError(
+      `--${name} must be a percent (10%) or an amount (100), at most 2 decimals, got "${raw}"`,
+    );
+  }
+  return { value: m[1]!, value_unit_id: m[2] ? 1 : 2 };
+}
+
 const many = (description: string) => ({ multiple: true, description });
 const req = (description: string) => ({ required: true, description });
 const opt = (description: string) => ({ description });
@@ -225,6 +237,62 @@ const commands: Record<string, Command> = {
     },
   },
   'program:list': { summary: 'list programs', options: {}, run: (s) => s.setup.list('programs') },
+  'referral:create': {
+    summary: "create the chain's referral program (one per chain)",
+    options: {
+      chain: req('chain id'),
+      title: req('title'),
+      invited: req("the invited client's discount on the first visit: a percent (10%) or an amount (100)"),
+      referrer: req("the referrer's accrual when that visit closes: a percent (5%) or an amount (100)"),
+    },
+    run: (s, v) => {
+      const chainId = id(v, 'chain');
+      const input = {
+        title: text(v, 'title'),
+        invited: referralPart(v, 'invited'),
+        referrer: referralPart(v, 'referrer'),
+      };
+      return s.referralPrograms.inChain(chainId, (trx) => s.referralPrograms.create(trx, chainId, input));
+    },
+  },
+  'referral:show': {
+    summary: "show the chain's referral program",
+    options: { chain: req('chain id') },
+    run: (s, v) => {
+      const chainId = id(v, 'chain');
+      return s.referralPrograms.inChain(chainId, (trx) => s.referralPrograms.get(chainId, trx));
+    },
+  },
+  'referral:update': {
+    summary: "change the chain's referral program (only the options given)",
+    options: {
+      chain: req('chain id'),
+      title: opt('title'),
+      invited: opt('a percent (10%) or an amount (100)'),
+      referrer: opt('a percent (5%) or an amount (100)'),
+    },
+    run: (s, v) => {
+      const chainId = id(v, 'chain');
+      if (v.title === undefined && v.invited === undefined && v.referrer === undefined) {
+        throw new UsageError('give --title, --invited and/or --referrer');
+      }
+      const input = {
+        ...(v.title === undefined ? {} : { title: text(v, 'title') }),
+        ...(v.invited === undefined ? {} : { invited: referralPart(v, 'invited') }),
+        ...(v.referrer === undefined ? {} : { referrer: referralPart(v, 'referrer') }),
+      };
+      return s.referralPrograms.inChain(chainId, (trx) => s.referralPrograms.update(trx, chainId, input));
+    },
+  },
+  'referral:remove': {
+    summary: "delete the chain's referral program (visits that applied it keep their rows)",
+    options: { chain: req('chain id') },
+    run: async (s, v) => {
+      const chainId = id(v, 'chain');
+      await s.referralPrograms.inChain(chainId, (trx) => s.referralPrograms.remove(trx, chainId));
+      return { removed: true };
+    },
+  },
   'idempotency:purge': {
     summary: 'delete expired idempotency keys',
     options: {},

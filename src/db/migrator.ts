@@ -6,6 +6,7 @@ import { aroundCards } from './migrations/002-around-cards.js';
 import { setupVersion } from './migrations/003-setup-version.js';
 import { loginThrottle } from './migrations/004-login-throttle.js';
 import { visits } from './migrations/005-visits.js';
+import { referral } from './migrations/006-referral.js';
 
 /**
  * Migrations are code, not files on disk, so the compiled server and `tsx` find the same set. A
@@ -20,6 +21,7 @@ function provider(kind: DatabaseKind): MigrationProvider {
       '003-setup-version': setupVersion(kind),
       '004-login-throttle': loginThrottle(kind),
       '005-visits': visits(kind),
+      '006-referral': referral(kind),
     }),
   };
 }

@@ -417,6 +417,41 @@ interface VisitClosingTable {
   reversed_at: string | null;
 }
 
+/**
+ * The chain's referral program (SPEC §6.5; migration 006): at most one live per chain. Each part
+ * is a value in hundredths (10 % is 1000, an amount of 100 is 10000) and its unit (1 percent, 2
+ * fixed amount); a percent is at most 100.
+ */
+interface ReferralProgramTable {
+  id: Generated<number>;
+  chain_id: number;
+  title: string;
+  /** The invited client's discount on the first visit at a location. */
+  invited_value_hundredths: number;
+  invited_value_unit_id: number;
+  /** The referrer's accrual when that visit closes (a percent of the visit's paid amount, or fixed). */
+  referrer_value_hundredths: number;
+  referrer_value_unit_id: number;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+/** A referral program applied in a visit (V10), one per visit; read when the visit closes. */
+interface VisitReferralTable {
+  id: Generated<number>;
+  visit_id: number;
+  referral_program_id: number;
+  referrer_card_id: number;
+  referrer_phone: string;
+  /** The invited client's discount row; null when the discount came to 0. */
+  invited_transaction_id: number | null;
+  /** The referrer's part as it was when applied: the accrual at close uses this. */
+  referrer_value_hundredths: number;
+  referrer_value_unit_id: number;
+  created_at: string;
+}
+
 interface IdempotencyKeyTable {
   partner_id: number;
   key: string;
@@ -467,6 +502,8 @@ export interface Database {
   documents: DocumentTable;
   payments: PaymentTable;
   visit_closings: VisitClosingTable;
+  referral_programs: ReferralProgramTable;
+  visit_referrals: VisitReferralTable;
   idempotency_keys: IdempotencyKeyTable;
   setup_version: SetupVersionTable;
 }
@@ -477,3 +514,4 @@ export type RuleRow = Selectable<ProgramRuleTable>;
 export type LocationRow = Selectable<LocationTable>;
 export type ClientRow = Selectable<ClientTable>;
 export type UserRow = Selectable<UserTable>;
+export type ReferralProgramRow = Selectable<ReferralProgramTable>;

@@ -1,5 +1,6 @@
 import type { DatabaseHandle } from '../db/database.js';
 import { nowIso } from '../lib/time.js';
+import { ReferralProgramsService } from '../modules/referral-programs/referral-programs.service.js';
 import { SetupService } from '../modules/setup/setup.service.js';
 
 /** SPEC §5: the demo dataset, built from the docs' own examples. Fixed tokens exist only here. */
@@ -45,6 +46,15 @@ export async function loadDemo(database: DatabaseHandle): Promise<void> {
     chainIds: [DEMO.chainId],
     token: DEMO.userToken,
   });
+  // SPEC §6.7: the chain's referral program, invited client 10 %, referrer 100 fixed.
+  const referrals = new ReferralProgramsService(database.db);
+  await referrals.inChain(DEMO.chainId, (trx) =>
+    referrals.create(trx, DEMO.chainId, {
+      title: 'Referral',
+      invited: { value: 10, value_unit_id: 1 },
+      referrer: { value: 100, value_unit_id: 2 },
+    }),
+  );
 
   await setup.createProgram({
     id: 18005,

@@ -17,6 +17,7 @@ const CLIENTS = `/clients/${DEMO.locationId}`;
 const SEARCH = `/company/${DEMO.locationId}/clients/search`;
 const CARD_TYPES = `/chain/${DEMO.chainId}/loyalty/card_types`;
 const PROGRAMS = `/chain/${DEMO.chainId}/loyalty/programs`;
+const REFERRAL = `/chain/${DEMO.chainId}/loyalty/referral_program`;
 const LOCATION = `/company/${DEMO.locationId}`;
 const HISTORY = `/loyalty/cards/${DEMO.locationId}/${DEMO.cardId}/transactions`;
 
@@ -88,6 +89,22 @@ const REFUSED: Case[] = [
     body: promotion({ rules: [{ value: 1, parameter: 1.5 }] }),
   },
   { label: 'negative usage_limit', method: 'POST', path: PROGRAMS, body: promotion({ usage_limit: -1 }) },
+  {
+    label: 'referral percent 100.01',
+    method: 'PUT',
+    path: REFERRAL,
+    body: { invited: { value: 100.01, value_unit_id: 1 } },
+  },
+  {
+    label: 'referral percent "101" with unit "1"',
+    method: 'PUT',
+    path: REFERRAL,
+    body: { referrer: { value: '101', value_unit_id: ' 1 ' } },
+  },
+  { label: 'referral value "1.234"', method: 'PUT', path: REFERRAL, body: { referrer: { value: '1.234' } } },
+  { label: 'negative referral value', method: 'PUT', path: REFERRAL, body: { referrer: { value: -1 } } },
+  { label: 'referral unit 3', method: 'PUT', path: REFERRAL, body: { invited: { value_unit_id: 3 } } },
+  { label: 'blank referral title', method: 'PUT', path: REFERRAL, body: { title: ' ' } },
   { label: 'blank location title', method: 'PUT', path: LOCATION, body: { title: '   ' } },
   {
     label: 'new location without a title',
@@ -128,6 +145,12 @@ const ACCEPTED: Case[] = [
     method: 'POST',
     path: PROGRAMS,
     body: promotion({ rules: [{ value: '100', parameter: '0' }] }),
+  },
+  {
+    label: 'referral program at the bounds',
+    method: 'PUT',
+    path: REFERRAL,
+    body: { invited: { value: '100.00', value_unit_id: '1' }, referrer: { value: 1e12, value_unit_id: 2 } },
   },
   {
     label: 'location at the bounds',

@@ -45,6 +45,12 @@ const BODIES: Record<string, unknown> = {
     rules: [{ value: 5 }],
   },
   update_chain_loyalty_program: { title: 'Walk', loyalty_card_type_ids: [id('cardType')] },
+  create_chain_loyalty_referral_program: {
+    title: 'Walk',
+    invited: { value: 10, value_unit_id: 1 },
+    referrer: { value: 100, value_unit_id: 2 },
+  },
+  update_chain_loyalty_referral_program: { title: 'Walk' },
   update_client: { name: 'Walk', phone: '+13155550175' },
   create_client: { name: 'Walk', phone: '+13155550199' },
   create_location: { title: 'Walk', group_id: id('chain') },
