@@ -604,7 +604,12 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /**
+     * Get a service (deprecated path)
+     * @deprecated
+     * @description The same as `get_service`, on the older path Altegio still documents. A service of another location, or a deleted one, is 404 (as if it did not exist).
+     */
+    get: operations['deprecated_get_service_list_by_id'];
     /**
      * Update a service
      * @description Answers 200 with the service. Decision: PUT and PATCH both change only the fields sent (Altegio marks 14 fields required for PATCH and calls PUT a replacement, yet Altegio's own client reads and merges before a PUT); any subset is accepted, an empty body changes nothing. A `staff` list sent replaces the stored one. Prices are amounts with at most 2 decimals, not negative, `price_min` ≤ `price_max` (else 422); `discount` is a percent 0–100; `duration` and `seance_length` are seconds (0–86400); `technical_break_duration` is a multiple of 300 up to 3600, or null; `category_id` is stored as given (no category catalogue here). `staff[].id` must be live team members of this location, each once (else 422 naming `staff.N.id`); a missing `seance_length` is the service duration. Fields this server keeps no data for (is_multi, tax_variant, vat_id, date_from, date_to, seance_search_*, step, is_need_limit_date, image_group_id…) and other unknown fields are ignored. A service of another location, or a deleted one, is 404 (as if it did not exist).
@@ -6223,6 +6228,90 @@ export interface operations {
       };
       /** @description The server or its database is busy; retry after Retry-After seconds. */
       503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deprecated_get_service_list_by_id: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Location id */
+        location_id: number;
+        /** @description Service id */
+        service_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            success: true;
+            data: components['schemas']['Service'];
+            meta: unknown[];
+          };
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
         headers: {
           [name: string]: unknown;
         };

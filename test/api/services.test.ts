@@ -85,6 +85,10 @@ describeEachDialect('services (V1)', (ctx: TestContext) => {
     const missing = await send('GET', `/company/${DEMO.locationId}/services/2147483000`, DEMO_AUTH);
     expect(missing.body).toBe(foreign.body);
     expect((await send('GET', `/company/${DEMO.locationId}/services/abc`, DEMO_AUTH)).statusCode).toBe(404);
+    // The older path Altegio still documents answers the same.
+    const older = await send('GET', `/services/${DEMO.locationId}/${DEMO.haircutServiceId}`, DEMO_AUTH);
+    expect(older.body).toBe(res.body);
+    expect((await send('GET', `/services/${DEMO.locationId}/${theirs}`, DEMO_AUTH)).body).toBe(foreign.body);
     // Their own location answers them.
     expect((await send('GET', read(theirs), w.auth)).json().data.title).toBe('Theirs');
   });

@@ -77,6 +77,20 @@ export const servicesRoutes: FastifyPluginAsync<{ services: ServicesService; wri
     }),
 
     route({
+      method: 'GET',
+      url: '/services/:location_id/:service_id',
+      operationId: 'deprecated_get_service_list_by_id',
+      summary: 'Get a service (deprecated path)',
+      description: `The same as \`get_service\`, on the older path Altegio still documents. ${NOT_HERE}`,
+      deprecated: true,
+      tag: TAG,
+      ...AT_LOCATION,
+      params: ServiceParams,
+      answer: SERVICE,
+      handler: ({ scope, params }) => services.get(scope.location.id, params.service_id),
+    }),
+
+    route({
       method: 'PUT',
       url: '/services/:location_id/:service_id',
       operationId: 'deprecated_update_service_by_id',
