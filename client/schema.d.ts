@@ -6,6 +6,26 @@
 // Generated from the served OpenAPI document by `npm run client:generate`; a test fails when it is stale.
 
 export interface paths {
+  '/accounts/{location_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get a list of accounts
+     * @description The location accounts (checkouts), in id order. Every location has a default cash account (`type` 0) and a default non-cash account (`type` 1), created with the location ("Cash" and "Non-cash"); `fast_payment` of a visit pays into them. Accounts cannot be created or changed over the API (Altegio documents no such operation).
+     */
+    get: operations['get_account_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/auth': {
     parameters: {
       query?: never;
@@ -354,6 +374,66 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/company/{location_id}/services/{service_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get a service
+     * @description One service, as an object (with `duration`, which Altegio's schema for this operation omits). A service of another location, or a deleted one, is 404 (as if it did not exist).
+     */
+    get: operations['get_service'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/company/{location_id}/staff/quick': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Quickly create a team member
+     * @description Answers 201 with the team member (the `get_team_member` object). Decision: Altegio lists seven required fields; here only `name` (not blank) and `specialization` (may be empty) are required. `position_id` may be null or 0 (no position catalogue here; another id is 422). `phone_number` and `user_phone` are normalised as every phone here (digits, 7–15; null or "" for none) and stored, `user_email` must look like an email; no user is invited and no email is sent (`is_user_invite` is accepted and ignored). Unknown fields are ignored.
+     */
+    post: operations['create_team_member_quick'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/company/{location_id}/staff/{staff_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get a team member
+     * @description One team member, as an object. A team member of another location, or a deleted one, is 404 (as if it did not exist). `position` is `[]` (Altegio documents `{id, title}` or an empty array; this server keeps no positions), `avatar`/`avatar_big` are empty and `image_group` `[]` (no images), ratings are 0; `prepaid`, `schedule_till` and `user` are not served (no online prepayment, schedules or user objects here).
+     */
+    get: operations['get_team_member'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/group/{chain_id}/clients': {
     parameters: {
       query?: never;
@@ -525,6 +605,115 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/services/{location_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get a list of services
+     * @description The location's services (deleted ones left out), in id order, each with its live team members. `category_id` keeps one category; `staff_id` keeps the services that team member provides.
+     */
+    get: operations['get_service_list'];
+    put?: never;
+    /**
+     * Create a service
+     * @description Answers 201 with the service. Decision: `title` is required (Altegio lists no required field); a price left out takes the other price (0 when both are), `booking_title` defaults to the title, `duration` to 3600, `active` to 1. Prices are amounts with at most 2 decimals, not negative, `price_min` ≤ `price_max` (else 422); `discount` is a percent 0–100; `duration` and `seance_length` are seconds (0–86400); `technical_break_duration` is a multiple of 300 up to 3600, or null; `category_id` is stored as given (no category catalogue here). `staff[].id` must be live team members of this location, each once (else 422 naming `staff.N.id`); a missing `seance_length` is the service duration. Fields this server keeps no data for (is_multi, tax_variant, vat_id, date_from, date_to, seance_search_*, step, is_need_limit_date, image_group_id…) and other unknown fields are ignored.
+     */
+    post: operations['create_service'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/services/{location_id}/{service_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get a service (deprecated path)
+     * @deprecated
+     * @description The same as `get_service`, on the older path Altegio still documents. A service of another location, or a deleted one, is 404 (as if it did not exist).
+     */
+    get: operations['deprecated_get_service_list_by_id'];
+    /**
+     * Update a service
+     * @description Answers 200 with the service. Decision: PUT and PATCH both change only the fields sent (Altegio marks 14 fields required for PATCH and calls PUT a replacement, yet Altegio's own client reads and merges before a PUT); any subset is accepted, an empty body changes nothing. A `staff` list sent replaces the stored one. Prices are amounts with at most 2 decimals, not negative, `price_min` ≤ `price_max` (else 422); `discount` is a percent 0–100; `duration` and `seance_length` are seconds (0–86400); `technical_break_duration` is a multiple of 300 up to 3600, or null; `category_id` is stored as given (no category catalogue here). `staff[].id` must be live team members of this location, each once (else 422 naming `staff.N.id`); a missing `seance_length` is the service duration. Fields this server keeps no data for (is_multi, tax_variant, vat_id, date_from, date_to, seance_search_*, step, is_need_limit_date, image_group_id…) and other unknown fields are ignored. A service of another location, or a deleted one, is 404 (as if it did not exist).
+     */
+    put: operations['deprecated_update_service_by_id'];
+    post?: never;
+    /**
+     * Delete a service
+     * @description Answers 204 with no content. A soft delete: the service leaves every list, cannot be booked and is 404 from then on; appointments that hold it keep their lines. A service of another location, or a deleted one, is 404 (as if it did not exist).
+     */
+    delete: operations['delete_service'];
+    options?: never;
+    head?: never;
+    /**
+     * Update a service (partial)
+     * @description Answers 200 with the service. Decision: PUT and PATCH both change only the fields sent (Altegio marks 14 fields required for PATCH and calls PUT a replacement, yet Altegio's own client reads and merges before a PUT); any subset is accepted, an empty body changes nothing. A `staff` list sent replaces the stored one. Prices are amounts with at most 2 decimals, not negative, `price_min` ≤ `price_max` (else 422); `discount` is a percent 0–100; `duration` and `seance_length` are seconds (0–86400); `technical_break_duration` is a multiple of 300 up to 3600, or null; `category_id` is stored as given (no category catalogue here). `staff[].id` must be live team members of this location, each once (else 422 naming `staff.N.id`); a missing `seance_length` is the service duration. Fields this server keeps no data for (is_multi, tax_variant, vat_id, date_from, date_to, seance_search_*, step, is_need_limit_date, image_group_id…) and other unknown fields are ignored. A service of another location, or a deleted one, is 404 (as if it did not exist).
+     */
+    patch: operations['patch_service'];
+    trace?: never;
+  };
+  '/staff/{location_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get a list of team members
+     * @description The location's team members (deleted ones left out), in id order. `position` is `[]` (Altegio documents `{id, title}` or an empty array; this server keeps no positions), `avatar`/`avatar_big` are empty and `image_group` `[]` (no images), ratings are 0; `prepaid`, `schedule_till` and `user` are not served (no online prepayment, schedules or user objects here).
+     */
+    get: operations['get_team_member_list'];
+    put?: never;
+    /**
+     * Create a team member
+     * @description Answers 201 with the team member. `name` is required (Altegio's body has no required list). Only the fields sent are set; unknown fields are ignored. `user_id` must be a user granted this location (0 unlinks; another id is 422); `fired` and `hidden` are 0 or 1; `has_access_timetable` defaults to true.
+     */
+    post: operations['deprecated_create_team_member'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/staff/{location_id}/{staff_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get a team member (as a list)
+     * @description The same team member as `get_team_member`, as Altegio documents this older operation: `data` is an array of one, and `fired`, `hidden`, `status` and `weight` are strings ("0", "1"). A team member of another location, or a deleted one, is 404 (as if it did not exist). `position` is `[]` (Altegio documents `{id, title}` or an empty array; this server keeps no positions), `avatar`/`avatar_big` are empty and `image_group` `[]` (no images), ratings are 0; `prepaid`, `schedule_till` and `user` are not served (no online prepayment, schedules or user objects here).
+     */
+    get: operations['get_team_member_by_id'];
+    /**
+     * Update a team member
+     * @description Answers 200 with the team member. Decision: a partial update, as the body has no required field in Altegio's description. Only the fields sent are set; unknown fields are ignored. `user_id` must be a user granted this location (0 unlinks; another id is 422); `fired` and `hidden` are 0 or 1; `has_access_timetable` defaults to true. A team member of another location, or a deleted one, is 404 (as if it did not exist).
+     */
+    put: operations['update_team_member'];
+    post?: never;
+    /**
+     * Delete a team member
+     * @description Answers 204 with no content. A soft delete: the member leaves every list and every service `staff` list, cannot be booked, and is 404 from then on; appointments that name it keep it. A team member of another location, or a deleted one, is 404 (as if it did not exist).
+     */
+    delete: operations['delete_team_member'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/user/loyalty_cards/{chain_id}': {
     parameters: {
       query?: never;
@@ -566,6 +755,15 @@ export interface components {
       network_services_access: number;
       settings_access: number;
       users_access: number;
+    };
+    /** Account */
+    Account: {
+      /** @description Account (checkout) id: the `account_id` of a payment */
+      id: number;
+      title: string;
+      /** @description 0 cash, 1 non-cash */
+      type: number;
+      comment: string;
     };
     AuthBody: {
       /** @description Phone (+13155550175) or email */
@@ -927,6 +1125,81 @@ export interface components {
         value_unit_id: number | string;
       };
     };
+    CreateServiceBody: {
+      /** @description Service name */
+      title: string;
+      /** @description Name for online booking (default: the title) */
+      booking_title?: string;
+      /** @description Service category id, stored as given */
+      category_id?: number | string;
+      /** @description Lowest price, at most 2 decimals */
+      price_min?: number | string;
+      /** @description Highest price, at most 2 decimals; not below price_min */
+      price_max?: number | string;
+      /** @description Discount percent, 0–100, at most 2 decimals */
+      discount?: number | string;
+      /** @description Duration in seconds (default 3600) */
+      duration?: number | string;
+      /** @description 1: available for online booking (default), 0: not */
+      active?: number | string;
+      /** @description External id (stored as text) */
+      api_id?: string | number;
+      /** @description Comment */
+      comment?: string;
+      /** @description Sort weight */
+      weight?: number | string;
+      /** @description Seconds after the service: 0 to 3600 in multiples of 300; null: the location default */
+      technical_break_duration?: number | string | null;
+      /** @description Team members who provide the service; a list sent replaces the stored one */
+      staff?: {
+        /** @description Team member id: a live team member of this location */
+        id: number | string;
+        /** @description Session length in seconds (default: the service duration) */
+        seance_length?: number | string;
+      }[];
+    };
+    CreateTeamMemberBody: {
+      /** @description Name */
+      name: string;
+      /** @description Specialization */
+      specialization?: string;
+      /** @description External id (stored as text) */
+      api_id?: string | number;
+      /** @description A user granted this location, linked to the member; 0 unlinks */
+      user_id?: number | string;
+      /** @description Sort weight */
+      weight?: number | string;
+      /** @description 1: fired */
+      fired?: number | string;
+      /** @description 1: hidden from online booking */
+      hidden?: number | string;
+      /** @description About the member (HTML) */
+      information?: string;
+      /** @description Paid team member */
+      is_paid_staff?: boolean;
+      /** @description Included in the payment policy */
+      is_included_in_payment_policy?: boolean;
+      /** @description Has working hours and appears in booking (default true) */
+      has_access_timetable?: boolean;
+    };
+    CreateTeamMemberQuickBody: {
+      /** @description Name */
+      name: string;
+      /** @description Specialization (may be empty) */
+      specialization: string;
+      /** @description Position id: null or 0 (this server keeps no positions; another id is 422) */
+      position_id?: null | (number | string);
+      /** @description Phone of the member: digits, normalised as every phone here */
+      phone_number?: (number | string) | null | '';
+      /** @description Email of the user account to invite (stored; no invitation is sent) */
+      user_email?: string;
+      /** @description Phone of the user account to invite (stored; no invitation is sent) */
+      user_phone?: (number | string) | null | '';
+      /** @description Send an invitation: accepted, but this server sends no email */
+      is_user_invite?: boolean;
+      /** @description Paid team member */
+      is_paid_staff?: boolean;
+    };
     /** Error */
     Error: {
       /** @enum {boolean} */
@@ -1221,6 +1494,123 @@ export interface components {
       /** @description Threshold: visits, or an amount for sold/paid programs; 0 for fixed */
       parameter: number;
     };
+    /** Service */
+    Service: {
+      id: number;
+      title: string;
+      /** @description Name for online booking */
+      booking_title: string;
+      /** @description Service category id, as given (no category catalogue here) */
+      category_id: number;
+      price_min: number;
+      price_max: number;
+      /** @description Percent */
+      discount: number;
+      /** @description Seconds */
+      duration: number;
+      /** @description 1: available for online booking */
+      active: number;
+      /** @description External id */
+      api_id: string;
+      comment: string;
+      /** @description Service id at the location: the same as `id` here */
+      salon_service_id: number;
+      /** @description Seconds, a multiple of 300; null: the location default */
+      technical_break_duration: number | null;
+      /** @description Sort weight */
+      weight: number;
+      /** @description Live team members who provide the service, in id order */
+      staff: components['schemas']['ServiceStaff'][];
+    };
+    /** ServiceStaff */
+    ServiceStaff: {
+      /** @description Team member id */
+      id: number;
+      /** @description Session length of this member, in seconds */
+      seance_length: number;
+    };
+    /** TeamMember */
+    TeamMember: {
+      id: number;
+      /** @description External id as given, or null when none */
+      api_id: string | null;
+      name: string;
+      specialization: string;
+      /** @description HTML */
+      information: string;
+      /** @description Location id */
+      company_id: number;
+      /** @description 0: no position */
+      position_id: number;
+      /** @description The position: `{id, title}`, or `[]` when the member has none (always `[]` here: this server keeps no position catalogue) */
+      position:
+        | {
+            id: number;
+            title: string;
+          }
+        | unknown[];
+      /** @description The linked user, or null */
+      user_id: number | null;
+      /** @description Empty: this server stores no images */
+      avatar: string;
+      /** @description Empty: this server stores no images */
+      avatar_big: string;
+      /** @description Images: always [] (this server stores no images) */
+      image_group: unknown[];
+      /** @description 1: fired */
+      fired: number;
+      /** @description 1: hidden from online booking */
+      hidden: number;
+      /** @description 1: removed (a removed member is not shown: always 0) */
+      status: number;
+      /** @description Can be booked: not fired, not hidden, and has working hours (`has_access_timetable`) */
+      bookable: boolean;
+      /** @description Has working hours and appears in booking */
+      has_access_timetable: boolean;
+      is_paid_staff: boolean;
+      is_included_in_payment_policy: boolean;
+      /** @description Sort weight */
+      weight: number;
+      /** @description No reviews here: 0 */
+      rating: number;
+      votes_count: number;
+      comments_count: number;
+      show_rating: number;
+    };
+    /** TeamMemberById */
+    TeamMemberById: {
+      id: number;
+      /** @description External id as given, or null when none */
+      api_id: string | null;
+      name: string;
+      specialization: string;
+      /** @description HTML */
+      information: string;
+      /** @description The position: `{id, title}`, or `[]` when the member has none (always `[]` here: this server keeps no position catalogue) */
+      position:
+        | {
+            id: number;
+            title: string;
+          }
+        | unknown[];
+      user_id: number | null;
+      avatar: string;
+      avatar_big: string;
+      /** @description Images: always [] (this server stores no images) */
+      image_group: unknown[];
+      /** @description "1": fired */
+      fired: string;
+      /** @description "1": hidden from online booking */
+      hidden: string;
+      /** @description "1": removed (always "0") */
+      status: string;
+      /** @description Sort weight */
+      weight: string;
+      rating: number;
+      votes_count: number;
+      comments_count: number;
+      show_rating: number;
+    };
     /** Transaction */
     Transaction: {
       /** @description Transaction id */
@@ -1407,6 +1797,63 @@ export interface components {
         value_unit_id?: number | string;
       };
     };
+    UpdateServiceBody: {
+      /** @description Service name */
+      title?: string;
+      /** @description Name for online booking (default: the title) */
+      booking_title?: string;
+      /** @description Service category id, stored as given */
+      category_id?: number | string;
+      /** @description Lowest price, at most 2 decimals */
+      price_min?: number | string;
+      /** @description Highest price, at most 2 decimals; not below price_min */
+      price_max?: number | string;
+      /** @description Discount percent, 0–100, at most 2 decimals */
+      discount?: number | string;
+      /** @description Duration in seconds (default 3600) */
+      duration?: number | string;
+      /** @description 1: available for online booking (default), 0: not */
+      active?: number | string;
+      /** @description External id (stored as text) */
+      api_id?: string | number;
+      /** @description Comment */
+      comment?: string;
+      /** @description Sort weight */
+      weight?: number | string;
+      /** @description Seconds after the service: 0 to 3600 in multiples of 300; null: the location default */
+      technical_break_duration?: number | string | null;
+      /** @description Team members who provide the service; a list sent replaces the stored one */
+      staff?: {
+        /** @description Team member id: a live team member of this location */
+        id: number | string;
+        /** @description Session length in seconds (default: the service duration) */
+        seance_length?: number | string;
+      }[];
+    };
+    UpdateTeamMemberBody: {
+      /** @description Name */
+      name?: string;
+      /** @description Specialization */
+      specialization?: string;
+      /** @description External id (stored as text) */
+      api_id?: string | number;
+      /** @description A user granted this location, linked to the member; 0 unlinks */
+      user_id?: number | string;
+      /** @description Sort weight */
+      weight?: number | string;
+      /** @description 1: fired */
+      fired?: number | string;
+      /** @description 1: hidden from online booking */
+      hidden?: number | string;
+      /** @description About the member (HTML) */
+      information?: string;
+      /** @description Paid team member */
+      is_paid_staff?: boolean;
+      /** @description Included in the payment policy */
+      is_included_in_payment_policy?: boolean;
+      /** @description Has working hours and appears in booking (default true) */
+      has_access_timetable?: boolean;
+    };
   };
   responses: never;
   parameters: {
@@ -1422,6 +1869,92 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+  get_account_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Location id */
+        location_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            success: true;
+            data: components['schemas']['Account'][];
+            meta: {
+              count: number;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
   authorize_user: {
     parameters: {
       query?: never;
@@ -4872,6 +5405,309 @@ export interface operations {
       };
     };
   };
+  get_service: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Location id */
+        location_id: number;
+        /** @description Service id */
+        service_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            success: true;
+            data: components['schemas']['Service'];
+            meta: unknown[];
+          };
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  create_team_member_quick: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Extension (not Altegio). Makes the write safe to retry: the same key with the same request within 24 hours replays the first answer (status and body) with `Idempotency-Replayed: true`; the same key with another request is 422; while the first request still runs, 409. Scoped to the partner token. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description Location id */
+        location_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateTeamMemberQuickBody'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          'Idempotency-Replayed': components['headers']['IdempotencyReplayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            success: true;
+            data: components['schemas']['TeamMember'];
+            meta: unknown[];
+          };
+        };
+      };
+      /** @description Bad request: malformed JSON or an unparseable body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Conflict: a request with this Idempotency-Key is still running. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Payload too large: the body is over the limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unsupported media type: send the body as application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The server or its database is busy; retry after Retry-After seconds. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  get_team_member: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Location id */
+        location_id: number;
+        /** @description Team member id */
+        staff_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            success: true;
+            data: components['schemas']['TeamMember'];
+            meta: unknown[];
+          };
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
   get_chain_client_by_phone_number: {
     parameters: {
       query: {
@@ -5735,6 +6571,1288 @@ export interface operations {
       };
       /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
       422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  get_service_list: {
+    parameters: {
+      query?: {
+        /** @description Only this category */
+        category_id?: number;
+        /** @description Only services this team member provides */
+        staff_id?: number;
+      };
+      header?: never;
+      path: {
+        /** @description Location id */
+        location_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            success: true;
+            data: components['schemas']['Service'][];
+            meta: {
+              count: number;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  create_service: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Extension (not Altegio). Makes the write safe to retry: the same key with the same request within 24 hours replays the first answer (status and body) with `Idempotency-Replayed: true`; the same key with another request is 422; while the first request still runs, 409. Scoped to the partner token. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description Location id */
+        location_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateServiceBody'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          'Idempotency-Replayed': components['headers']['IdempotencyReplayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            success: true;
+            data: components['schemas']['Service'];
+            meta: unknown[];
+          };
+        };
+      };
+      /** @description Bad request: malformed JSON or an unparseable body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Conflict: a request with this Idempotency-Key is still running. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Payload too large: the body is over the limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unsupported media type: send the body as application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The server or its database is busy; retry after Retry-After seconds. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deprecated_get_service_list_by_id: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Location id */
+        location_id: number;
+        /** @description Service id */
+        service_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            success: true;
+            data: components['schemas']['Service'];
+            meta: unknown[];
+          };
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deprecated_update_service_by_id: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Extension (not Altegio). Makes the write safe to retry: the same key with the same request within 24 hours replays the first answer (status and body) with `Idempotency-Replayed: true`; the same key with another request is 422; while the first request still runs, 409. Scoped to the partner token. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description Location id */
+        location_id: number;
+        /** @description Service id */
+        service_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateServiceBody'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'Idempotency-Replayed': components['headers']['IdempotencyReplayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            success: true;
+            data: components['schemas']['Service'];
+            meta: unknown[];
+          };
+        };
+      };
+      /** @description Bad request: malformed JSON or an unparseable body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Conflict: a request with this Idempotency-Key is still running. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Payload too large: the body is over the limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unsupported media type: send the body as application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The server or its database is busy; retry after Retry-After seconds. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  delete_service: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Extension (not Altegio). Makes the write safe to retry: the same key with the same request within 24 hours replays the first answer (status and body) with `Idempotency-Replayed: true`; the same key with another request is 422; while the first request still runs, 409. Scoped to the partner token. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description Location id */
+        location_id: number;
+        /** @description Service id */
+        service_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No Content */
+      204: {
+        headers: {
+          'Idempotency-Replayed': components['headers']['IdempotencyReplayed'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Bad request: malformed JSON or an unparseable body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Conflict: a request with this Idempotency-Key is still running. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Payload too large: the body is over the limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unsupported media type: send the body as application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The server or its database is busy; retry after Retry-After seconds. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  patch_service: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Extension (not Altegio). Makes the write safe to retry: the same key with the same request within 24 hours replays the first answer (status and body) with `Idempotency-Replayed: true`; the same key with another request is 422; while the first request still runs, 409. Scoped to the partner token. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description Location id */
+        location_id: number;
+        /** @description Service id */
+        service_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateServiceBody'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'Idempotency-Replayed': components['headers']['IdempotencyReplayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            success: true;
+            data: components['schemas']['Service'];
+            meta: unknown[];
+          };
+        };
+      };
+      /** @description Bad request: malformed JSON or an unparseable body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Conflict: a request with this Idempotency-Key is still running. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Payload too large: the body is over the limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unsupported media type: send the body as application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The server or its database is busy; retry after Retry-After seconds. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  get_team_member_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Location id */
+        location_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            success: true;
+            data: components['schemas']['TeamMember'][];
+            meta: {
+              count: number;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deprecated_create_team_member: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Extension (not Altegio). Makes the write safe to retry: the same key with the same request within 24 hours replays the first answer (status and body) with `Idempotency-Replayed: true`; the same key with another request is 422; while the first request still runs, 409. Scoped to the partner token. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description Location id */
+        location_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateTeamMemberBody'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          'Idempotency-Replayed': components['headers']['IdempotencyReplayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            success: true;
+            data: components['schemas']['TeamMember'];
+            meta: unknown[];
+          };
+        };
+      };
+      /** @description Bad request: malformed JSON or an unparseable body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Conflict: a request with this Idempotency-Key is still running. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Payload too large: the body is over the limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unsupported media type: send the body as application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The server or its database is busy; retry after Retry-After seconds. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  get_team_member_by_id: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Location id */
+        location_id: number;
+        /** @description Team member id */
+        staff_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            success: true;
+            data: components['schemas']['TeamMemberById'][];
+            meta: {
+              count: number;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  update_team_member: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Extension (not Altegio). Makes the write safe to retry: the same key with the same request within 24 hours replays the first answer (status and body) with `Idempotency-Replayed: true`; the same key with another request is 422; while the first request still runs, 409. Scoped to the partner token. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description Location id */
+        location_id: number;
+        /** @description Team member id */
+        staff_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateTeamMemberBody'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'Idempotency-Replayed': components['headers']['IdempotencyReplayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            success: true;
+            data: components['schemas']['TeamMember'];
+            meta: unknown[];
+          };
+        };
+      };
+      /** @description Bad request: malformed JSON or an unparseable body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Conflict: a request with this Idempotency-Key is still running. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Payload too large: the body is over the limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unsupported media type: send the body as application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The server or its database is busy; retry after Retry-After seconds. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  delete_team_member: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Extension (not Altegio). Makes the write safe to retry: the same key with the same request within 24 hours replays the first answer (status and body) with `Idempotency-Replayed: true`; the same key with another request is 422; while the first request still runs, 409. Scoped to the partner token. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description Location id */
+        location_id: number;
+        /** @description Team member id */
+        staff_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No Content */
+      204: {
+        headers: {
+          'Idempotency-Replayed': components['headers']['IdempotencyReplayed'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Bad request: malformed JSON or an unparseable body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Conflict: a request with this Idempotency-Key is still running. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Payload too large: the body is over the limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unsupported media type: send the body as application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The server or its database is busy; retry after Retry-After seconds. */
+      503: {
         headers: {
           [name: string]: unknown;
         };

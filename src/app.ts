@@ -22,6 +22,7 @@ import { registerOpenApi } from './http/openapi.js';
 import { requestLogger } from './http/request-logger.js';
 import { MAX_PARAM_LENGTH } from './http/unrouted.js';
 import { validatorCompiler } from './http/validation.js';
+import { accountsRoutes } from './modules/accounts/accounts.routes.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { cardsRoutes } from './modules/cards/cards.routes.js';
 import { cardTypesRoutes } from './modules/card-types/card-types.routes.js';
@@ -30,6 +31,8 @@ import { clientsRoutes } from './modules/clients/clients.routes.js';
 import { locationsRoutes } from './modules/locations/locations.routes.js';
 import { programsRoutes } from './modules/programs/programs.routes.js';
 import { referralProgramsRoutes } from './modules/referral-programs/referral-programs.routes.js';
+import { servicesRoutes } from './modules/services/services.routes.js';
+import { staffRoutes } from './modules/staff/staff.routes.js';
 import { transactionsRoutes } from './modules/transactions/transactions.routes.js';
 import type { Services } from './services.js';
 
@@ -115,6 +118,7 @@ export async function buildApp({ services, config, logger = true }: AppOptions):
   await app.register(
     async (api) => {
       const { auth, cards, locations, chains, clients, programs, cardTypes, transactions, writes } = services;
+      const { catalog, staff, accounts } = services;
       await api.register(authRoutes, { auth, writes });
       await api.register(cardsRoutes, { cards, access: auth, writes });
       await api.register(locationsRoutes, { locations, writes });
@@ -124,6 +128,9 @@ export async function buildApp({ services, config, logger = true }: AppOptions):
       await api.register(referralProgramsRoutes, { referralPrograms: services.referralPrograms, writes });
       await api.register(cardTypesRoutes, { cardTypes, writes });
       await api.register(transactionsRoutes, { transactions });
+      await api.register(servicesRoutes, { services: catalog, writes });
+      await api.register(staffRoutes, { staff, writes });
+      await api.register(accountsRoutes, { accounts });
     },
     { prefix: '/api/v1' },
   );

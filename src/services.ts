@@ -1,5 +1,6 @@
 import type { DatabaseHandle } from './db/database.js';
 import { WriteRunner } from './http/write.js';
+import { AccountsService } from './modules/accounts/accounts.service.js';
 import { CardTypesService } from './modules/card-types/card-types.service.js';
 import { ChainsService } from './modules/chains/chains.service.js';
 import { ClientsService } from './modules/clients/clients.service.js';
@@ -10,7 +11,9 @@ import { AuthService } from './modules/auth/auth.service.js';
 import { CardsService } from './modules/cards/cards.service.js';
 import { IdempotencyRepository } from './modules/idempotency/idempotency.repository.js';
 import { LedgerService } from './modules/ledger/ledger.service.js';
+import { ServicesService } from './modules/services/services.service.js';
 import { SetupService } from './modules/setup/setup.service.js';
+import { StaffService } from './modules/staff/staff.service.js';
 import { TransactionsService } from './modules/transactions/transactions.service.js';
 
 /** Every service, built once over one database; shared by the HTTP app and the admin CLI. */
@@ -29,6 +32,10 @@ export interface Services {
   ledger: LedgerService;
   setup: SetupService;
   transactions: TransactionsService;
+  /** The location's service catalogue (V1). */
+  catalog: ServicesService;
+  staff: StaffService;
+  accounts: AccountsService;
   writes: WriteRunner;
 }
 
@@ -49,6 +56,9 @@ export function createServices(database: DatabaseHandle): Services {
     ledger: new LedgerService(db),
     setup: new SetupService(db),
     transactions: new TransactionsService(db),
+    catalog: new ServicesService(db),
+    staff: new StaffService(db),
+    accounts: new AccountsService(db),
     writes: new WriteRunner(db, idempotency),
   };
 }

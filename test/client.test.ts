@@ -106,7 +106,7 @@ describeEachDialect('typed client against a live server', (ctx) => {
         params: { path: { location_id: DEMO.locationId } },
       }),
     );
-    expect(salon.data.map((t) => t.id).sort((a, b) => a - b)).toEqual([8230, 10992]);
+    expect(salon.data.map((t) => t.id).sort((a, b) => a - b)).toEqual([8230, 10992, 10993]);
     expect(salon.data[0]!.salon_group).toEqual({ id: DEMO.chainId, title: 'Dough chain1.' });
     const forClient = await orThrow(
       api.GET('/loyalty/card_types/client/{location_id}/{phone}', {

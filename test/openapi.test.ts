@@ -15,7 +15,7 @@ import { openMigrated } from './helpers/databases.js';
 
 type JsonObject = Record<string, any>;
 
-/** Altegio's operation names for the loyalty card operations and login (SPEC §3). */
+/** Altegio's operation names for the loyalty card operations and login (SPEC §3), and the catalogue's (§6). */
 const ALTEGIO_OPERATIONS: Record<string, string> = {
   authorize_user: 'post /auth',
   get_loyalty_card_list_by_client_id: 'get /loyalty/client_cards/{client_id}',
@@ -28,6 +28,22 @@ const ALTEGIO_OPERATIONS: Record<string, string> = {
   remove_loyalty_card: 'delete /loyalty/cards/{location_id}/{card_id}',
   create_loyalty_card_transaction: 'post /company/{location_id}/loyalty/cards/{card_id}/manual_transaction',
   create_chain_loyalty_card_transaction: 'post /chain/{chain_id}/loyalty/cards/{card_id}/manual_transaction',
+  // SPEC §6.2, V1–V3: services, team members, accounts.
+  get_service_list: 'get /services/{location_id}',
+  create_service: 'post /services/{location_id}',
+  get_service: 'get /company/{location_id}/services/{service_id}',
+  deprecated_get_service_list_by_id: 'get /services/{location_id}/{service_id}',
+  deprecated_update_service_by_id: 'put /services/{location_id}/{service_id}',
+  patch_service: 'patch /services/{location_id}/{service_id}',
+  delete_service: 'delete /services/{location_id}/{service_id}',
+  get_team_member_list: 'get /staff/{location_id}',
+  get_team_member: 'get /company/{location_id}/staff/{staff_id}',
+  get_team_member_by_id: 'get /staff/{location_id}/{staff_id}',
+  create_team_member_quick: 'post /company/{location_id}/staff/quick',
+  deprecated_create_team_member: 'post /staff/{location_id}',
+  update_team_member: 'put /staff/{location_id}/{staff_id}',
+  delete_team_member: 'delete /staff/{location_id}/{staff_id}',
+  get_account_list: 'get /accounts/{location_id}',
 };
 
 const WRITES = new Set(['post', 'put', 'patch', 'delete']);

@@ -47,6 +47,10 @@ function id(values: Values, name: string): number {
   return Number(raw);
 }
 
+function optionalId(values: Values, name: string): number | undefined {
+  return values[name] === undefined ? undefined : id(values, name);
+}
+
 function ids(values: Values, name: string): number[] {
   const raw = values[name];
   const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : [];
@@ -292,6 +296,53 @@ const commands: Record<string, Command> = {
       await s.referralPrograms.inChain(chainId, (trx) => s.referralPrograms.remove(trx, chainId));
       return { removed: true };
     },
+  },
+  'service:create': {
+    summary: 'create a service at a location (prices in currency units, durations in seconds)',
+    options: {
+      location: req('location id'),
+      title: req('title'),
+      price: opt('price (price_min, and price_max unless --price-max), e.g. 15 or 15.50; default 0'),
+      'price-max': opt('highest price, when it differs from --price'),
+      duration: opt('duration in seconds (default 3600)'),
+      category: opt('category id (default 0)'),
+      staff: many('team member who provides it (repeatable)'),
+    },
+    run: async (s, v) => ({
+      id: await s.setup.createService(id(v, 'location'), {
+        title: text(v, 'title'),
+        price_min: optionalText(v, 'price'),
+        price_max: optionalText(v, 'price-max') ?? optionalText(v, 'price'),
+        duration: optionalText(v, 'duration'),
+        category_id: optionalText(v, 'category'),
+        staff: ids(v, 'staff').map((staffId) => ({ id: staffId })),
+      }),
+    }),
+  },
+  'service:list': {
+    summary: 'list services (deleted ones left out; prices in minor units)',
+    options: { location: opt('only this location') },
+    run: (s, v) => s.setup.list('services', optionalId(v, 'location')),
+  },
+  'staff:create': {
+    summary: 'create a team member at a location',
+    options: { location: req('location id'), name: req('name'), specialization: opt('specialization') },
+    run: async (s, v) => ({
+      id: await s.setup.createStaff(id(v, 'location'), {
+        name: text(v, 'name'),
+        specialization: optionalText(v, 'specialization'),
+      }),
+    }),
+  },
+  'staff:list': {
+    summary: 'list team members (deleted ones left out)',
+    options: { location: opt('only this location') },
+    run: (s, v) => s.setup.list('staff', optionalId(v, 'location')),
+  },
+  'account:list': {
+    summary: 'list accounts (checkouts; type 0 cash, 1 non-cash; is_default 1 for the defaults)',
+    options: { location: opt('only this location') },
+    run: (s, v) => s.setup.list('accounts', optionalId(v, 'location')),
   },
   'idempotency:purge': {
     summary: 'delete expired idempotency keys',

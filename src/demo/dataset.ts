@@ -3,7 +3,7 @@ import { nowIso } from '../lib/time.js';
 import { ReferralProgramsService } from '../modules/referral-programs/referral-programs.service.js';
 import { SetupService } from '../modules/setup/setup.service.js';
 
-/** SPEC §5: the demo dataset, built from the docs' own examples. Fixed tokens exist only here. */
+/** SPEC §5 and §6.7: the demo dataset, built from the docs' own examples. Fixed tokens exist only here. */
 export const DEMO = {
   partnerToken: 'demo-partner-token',
   userToken: 'demo-user-token',
@@ -16,7 +16,20 @@ export const DEMO = {
   cardId: 9210520,
   otherChainId: 200000,
   otherLocationId: 20001,
+  otherClientId: 55556,
   otherCardId: 9300001,
+  // SPEC §6.7: the visit engine's additions.
+  haircutServiceId: 1001,
+  coloringServiceId: 1002,
+  staffId: 501,
+  cashAccountId: 701,
+  cardAccountId: 702,
+  goldCardTypeId: 10993,
+  cashbackProgramId: 18006,
+  loyalDiscountProgramId: 18007,
+  visitClientId: 55557,
+  visitPhone: '13155550176',
+  visitCardId: 9210521,
 } as const;
 
 export async function loadDemo(database: DatabaseHandle): Promise<void> {
@@ -29,7 +42,10 @@ export async function loadDemo(database: DatabaseHandle): Promise<void> {
   if (existing) return;
 
   await setup.createChain('Dough chain1.', DEMO.chainId);
-  await setup.createLocation(DEMO.chainId, 'Demo location', DEMO.locationId);
+  await setup.createLocation(DEMO.chainId, 'Demo location', DEMO.locationId, [
+    { type: 0, title: 'Cash', id: DEMO.cashAccountId },
+    { type: 1, title: 'Card', id: DEMO.cardAccountId },
+  ]);
   await setup.createChain('Other chain', DEMO.otherChainId);
   await setup.createLocation(DEMO.otherChainId, 'Other location', DEMO.otherLocationId);
 
@@ -91,7 +107,56 @@ export async function loadDemo(database: DatabaseHandle): Promise<void> {
     locationIds: [DEMO.otherLocationId],
   });
   await setup.createClient(DEMO.locationId, DEMO.phone, 'Demo client', DEMO.clientId);
-  const otherClient = await setup.createClient(DEMO.otherLocationId, DEMO.phone, 'Demo client');
+  const otherClient = await setup.createClient(
+    DEMO.otherLocationId,
+    DEMO.phone,
+    'Demo client',
+    DEMO.otherClientId,
+  );
+
+  // SPEC §6.7: a catalogue, a Gold card type with a cashback and a cumulative discount, and a
+  // client whose card starts at zero, for the visit flow. The master provides both services.
+  await setup.createStaff(DEMO.locationId, { name: 'Demo master' }, DEMO.staffId);
+  for (const [id, title, price] of [
+    [DEMO.haircutServiceId, 'Haircut', 1500],
+    [DEMO.coloringServiceId, 'Coloring', 4000],
+  ] as const) {
+    await setup.createService(
+      DEMO.locationId,
+      { title, price_min: price, price_max: price, staff: [{ id: DEMO.staffId }] },
+      id,
+    );
+  }
+  await setup.createProgram({
+    id: DEMO.cashbackProgramId,
+    chainId: DEMO.chainId,
+    title: 'Cashback 5%',
+    loyaltyTypeId: 6,
+    valueUnitId: 1,
+    value: 5,
+    rules: [{ id: 72806, parameter: 0, value: 5 }],
+    locationIds: [DEMO.locationId],
+  });
+  await setup.createProgram({
+    id: DEMO.loyalDiscountProgramId,
+    chainId: DEMO.chainId,
+    title: 'Loyal discount',
+    loyaltyTypeId: 4,
+    valueUnitId: 1,
+    rules: [
+      { id: 72807, parameter: 0, value: 5 },
+      { id: 72808, parameter: 10000, value: 10 },
+    ],
+    locationIds: [DEMO.locationId],
+  });
+  await setup.createCardType({
+    id: DEMO.goldCardTypeId,
+    chainId: DEMO.chainId,
+    title: 'Gold',
+    locationIds: [DEMO.locationId],
+    programIds: [DEMO.cashbackProgramId, DEMO.loyalDiscountProgramId],
+  });
+  await setup.createClient(DEMO.locationId, DEMO.visitPhone, 'Visit demo client', DEMO.visitClientId);
 
   // The demo card starts with balance 100 as an opening manual top-up, so the balance equals
   // the sum of its ledger rows like every other card.
@@ -125,6 +190,19 @@ export async function loadDemo(database: DatabaseHandle): Promise<void> {
         phone: DEMO.phone,
         number: '20000009300001',
         issued_location_id: DEMO.otherLocationId,
+        created_at: now,
+      })
+      .execute();
+    await trx
+      .insertInto('cards')
+      .values({
+        id: DEMO.visitCardId,
+        chain_id: DEMO.chainId,
+        card_type_id: DEMO.goldCardTypeId,
+        client_id: DEMO.visitClientId,
+        phone: DEMO.visitPhone,
+        number: '14507109210521',
+        issued_location_id: DEMO.locationId,
         created_at: now,
       })
       .execute();

@@ -272,6 +272,9 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       tags: [
         { name: 'Authentication B2B', description: 'User tokens' },
         { name: 'Loyalty Cards', description: 'Cards, card types and manual transactions' },
+        { name: 'Services', description: "A location's service catalogue (SPEC §6, V1)" },
+        { name: 'Team Members', description: "A location's team members (staff, masters; SPEC §6, V2)" },
+        { name: 'Accounts', description: "A location's accounts (checkouts) that visits are paid into (V3)" },
       ],
       components: {
         securitySchemes: {

@@ -85,6 +85,19 @@ export const MoneyLike = (description: string, options: { nonNegative?: boolean 
   );
 };
 
+/**
+ * A percent from 0 to 100 with at most 2 decimals (a discount), as a JSON number or a decimal
+ * string; read by lib/fields `moneyField` into hundredths (12.5 → 1250).
+ */
+export const PercentLike = (description: string) =>
+  Type.Union(
+    [
+      Type.Number({ minimum: 0, maximum: 100 }),
+      Type.String({ pattern: '^\\s*(?:0*100(?:\\.0{1,2})?|0*\\d{1,2}(?:\\.\\d{1,2})?)\\s*$' }),
+    ],
+    { description, errorMessage: 'must be a percent from 0 to 100 with at most 2 decimals' },
+  );
+
 /** A money amount that must not be 0 (a manual transaction); otherwise as `MoneyLike`. */
 export const NonZeroAmountLike = (description: string, example?: unknown) =>
   Type.Union(

@@ -126,23 +126,32 @@ describeEachDialect('card reads (ops 1–6)', (ctx) => {
           salon_group_id: 145071,
           salon_group: { id: 145071, title: 'Dough chain1.' },
         },
+        // SPEC §6.7's Gold card type is issuable at 12345 too.
+        {
+          id: 10993,
+          title: 'Gold',
+          salon_group_id: 145071,
+          salon_group: { id: 145071, title: 'Dough chain1.' },
+        },
       ],
-      meta: { count: 2 },
+      meta: { count: 3 },
     });
   });
 
   it('op 5: as op 4 minus the types the phone holds', async () => {
     const held = await get(`/loyalty/card_types/client/${DEMO.locationId}/13155550175`);
-    expect(held.json().data.map((t: any) => t.id)).toEqual([8230]);
+    expect(held.json().data.map((t: any) => t.id)).toEqual([8230, 10993]);
+    const visitor = await get(`/loyalty/card_types/client/${DEMO.locationId}/${DEMO.visitPhone}`);
+    expect(visitor.json().data.map((t: any) => t.id)).toEqual([8230, 10992]);
     const fresh = await get(`/loyalty/card_types/client/${DEMO.locationId}/${uniquePhone()}`);
-    expect(fresh.json().data.map((t: any) => t.id)).toEqual([8230, 10992]);
+    expect(fresh.json().data.map((t: any) => t.id)).toEqual([8230, 10992, 10993]);
     expect((await get(`/loyalty/card_types/client/${DEMO.locationId}/abc`)).statusCode).toBe(422);
   });
 
   it('op 6: all card types of the chain with the partner token alone', async () => {
     const res = await get(`/chain/${DEMO.chainId}/loyalty/card_types`, DEMO_PARTNER);
     expect(res.statusCode).toBe(200);
-    expect(res.json().data.map((t: any) => t.id)).toEqual([8230, 10992]);
+    expect(res.json().data.map((t: any) => t.id)).toEqual([8230, 10992, 10993]);
     const w = await ctx.factory.world();
     expect((await get(`/chain/${DEMO.chainId}/loyalty/card_types`, w.partnerAuth)).statusCode).toBe(403);
     expect((await get(`/chain/${DEMO.chainId}/loyalty/card_types`, '')).statusCode).toBe(401);

@@ -20,6 +20,10 @@ const PROGRAMS = `/chain/${DEMO.chainId}/loyalty/programs`;
 const REFERRAL = `/chain/${DEMO.chainId}/loyalty/referral_program`;
 const LOCATION = `/company/${DEMO.locationId}`;
 const HISTORY = `/loyalty/cards/${DEMO.locationId}/${DEMO.cardId}/transactions`;
+const SERVICES = `/services/${DEMO.locationId}`;
+const SERVICE = `/services/${DEMO.locationId}/${DEMO.haircutServiceId}`;
+const QUICK = `/company/${DEMO.locationId}/staff/quick`;
+const STAFF = `/staff/${DEMO.locationId}`;
 
 const promotion = (changes: Record<string, unknown>) => ({
   title: 'Strict',
@@ -121,6 +125,35 @@ const REFUSED: Case[] = [
   { label: 'search page 0', method: 'POST', path: SEARCH, body: { page: 0 } },
   { label: 'search page "0"', method: 'POST', path: SEARCH, body: { page: '0' } },
   { label: 'search page_size 201', method: 'POST', path: SEARCH, body: { page_size: 201 } },
+  { label: 'blank service title', method: 'POST', path: SERVICES, body: { title: ' ' } },
+  { label: 'service discount 101', method: 'POST', path: SERVICES, body: { title: 'S', discount: 101 } },
+  { label: 'service discount "100.5"', method: 'PATCH', path: SERVICE, body: { discount: '100.5' } },
+  { label: 'negative service price', method: 'PUT', path: SERVICE, body: { price_min: -1 } },
+  { label: 'service price "1.234"', method: 'PATCH', path: SERVICE, body: { price_max: '1.234' } },
+  { label: 'service duration 86401', method: 'PATCH', path: SERVICE, body: { duration: 86401 } },
+  { label: 'technical break 301', method: 'PATCH', path: SERVICE, body: { technical_break_duration: 301 } },
+  {
+    label: 'technical break "3900"',
+    method: 'PATCH',
+    path: SERVICE,
+    body: { technical_break_duration: '3900' },
+  },
+  { label: 'service active 2', method: 'PATCH', path: SERVICE, body: { active: 2 } },
+  {
+    label: 'negative seance_length',
+    method: 'PATCH',
+    path: SERVICE,
+    body: { staff: [{ id: DEMO.staffId, seance_length: -1 }] },
+  },
+  { label: 'quick member without specialization', method: 'POST', path: QUICK, body: { name: 'M' } },
+  { label: 'blank quick member name', method: 'POST', path: QUICK, body: { name: ' ', specialization: '' } },
+  {
+    label: 'quick member email',
+    method: 'POST',
+    path: QUICK,
+    body: { name: 'M', specialization: '', user_email: 'nope' },
+  },
+  { label: 'member fired 2', method: 'POST', path: STAFF, body: { name: 'M', fired: 2 } },
 ];
 
 /** Their well-formed neighbours: both the server and the document accept them. */
@@ -165,6 +198,29 @@ const ACCEPTED: Case[] = [
   },
   { label: 'last page', method: 'GET', path: `${HISTORY}?page=1000000&count=1000` },
   { label: 'search page as text', method: 'POST', path: SEARCH, body: { page: ' 2 ', page_size: '200' } },
+  {
+    label: 'a service at the bounds',
+    method: 'POST',
+    path: SERVICES,
+    body: {
+      title: ' A ',
+      discount: '100.00',
+      price_min: '0',
+      price_max: 1e12,
+      duration: 86400,
+      technical_break_duration: '3600',
+      active: '0',
+      staff: [{ id: String(DEMO.staffId), seance_length: '0' }],
+    },
+  },
+  { label: 'a service change', method: 'PATCH', path: SERVICE, body: { technical_break_duration: null } },
+  {
+    label: 'a quick member',
+    method: 'POST',
+    path: QUICK,
+    body: { name: 'M', specialization: '', position_id: null },
+  },
+  { label: 'a member', method: 'POST', path: STAFF, body: { name: 'M', fired: '1', hidden: 0 } },
 ];
 
 describeEachDialect('the OpenAPI document is as strict as the server', (ctx) => {

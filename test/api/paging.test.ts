@@ -16,6 +16,8 @@ const DEMO_PARAMS: Record<string, string | number> = {
   phone: DEMO.phone,
   card_type_id: 10992,
   loyalty_program_id: 18005,
+  service_id: DEMO.haircutServiceId,
+  staff_id: DEMO.staffId,
 };
 
 interface Paged {

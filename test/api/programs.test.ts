@@ -56,7 +56,9 @@ describeEachDialect('loyalty programs', (ctx) => {
   it('GET /company/{location_id}/loyalty/programs/search: the promotions active there, type filter', async () => {
     const res = await ctx.api('GET', `/company/${DEMO.locationId}/loyalty/programs/search`, DEMO_AUTH);
     expect(res.statusCode).toBe(200);
-    expect(res.json().meta).toEqual({ count: 1 });
+    // 18005 (SPEC §5), and SPEC §6.7's 18006 and 18007 of the Gold card type.
+    expect(res.json().meta).toEqual({ count: 3 });
+    expect(res.json().data.map((p: { id: number }) => p.id)).toEqual([18005, 18006, 18007]);
     const [program] = res.json().data;
     for (const field of PROMOTION_FIELDS) expect(program).toHaveProperty(field);
     expect(program).toMatchObject({
@@ -83,6 +85,12 @@ describeEachDialect('loyalty programs', (ctx) => {
       DEMO_AUTH,
     );
     expect(other.json()).toEqual({ success: true, data: [], meta: { count: 0 } });
+    const cashback = await ctx.api(
+      'GET',
+      `/company/${DEMO.locationId}/loyalty/programs/search?type=cashback_static_paid`,
+      DEMO_AUTH,
+    );
+    expect(cashback.json().data.map((p: { id: number }) => p.id)).toEqual([18006]);
     const withDate = await ctx.api(
       'GET',
       `/company/${DEMO.locationId}/loyalty/programs/search?include=first_transaction_date`,

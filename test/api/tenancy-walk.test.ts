@@ -5,7 +5,7 @@ import { HTTP_METHODS } from '../helpers/contract.js';
 type JsonObject = Record<string, any>;
 
 /** The kinds of entity an id in a path or body names. */
-type Kind = 'chain' | 'location' | 'card' | 'client' | 'cardType' | 'program';
+type Kind = 'chain' | 'location' | 'card' | 'client' | 'cardType' | 'program' | 'service' | 'staff';
 type Ids = Record<Kind, number>;
 
 /** Path parameters that name an entity; a new one must be added here (the walk fails on it). */
@@ -16,6 +16,8 @@ const KIND_OF_PARAM: Record<string, Kind> = {
   client_id: 'client',
   card_type_id: 'cardType',
   loyalty_program_id: 'program',
+  service_id: 'service',
+  staff_id: 'staff',
 };
 /** Path parameters that name no entity, and the value the walk sends. */
 const PLAIN_PARAMS: Record<string, string> = { phone: DEMO.phone };
@@ -58,6 +60,12 @@ const BODIES: Record<string, unknown> = {
   get_client_list: { filters: [{ type: 'id', state: { value: [id('client')] } }] },
   issue_loyalty_card: { loyalty_card_type_id: id('cardType'), phone: '+13155550198' },
   authorize_user: { login: DEMO.login, password: DEMO.password },
+  create_service: { title: 'Walk', staff: [{ id: id('staff') }] },
+  deprecated_update_service_by_id: { title: 'Walk', staff: [{ id: id('staff') }] },
+  patch_service: { price_min: 1, staff: [{ id: id('staff'), seance_length: 60 }] },
+  create_team_member_quick: { name: 'Walk', specialization: '' },
+  deprecated_create_team_member: { name: 'Walk' },
+  update_team_member: { name: 'Walk' },
 };
 
 /** Every slot (path parameter or body id) of an operation, and how to fill them. */
@@ -126,6 +134,8 @@ describeEachDialect('tenancy: foreign ids are answered like missing ones, on eve
     client: MISSING,
     cardType: MISSING,
     program: MISSING,
+    service: MISSING,
+    staff: MISSING,
   };
   const own: Ids = {
     chain: DEMO.chainId,
@@ -134,6 +144,8 @@ describeEachDialect('tenancy: foreign ids are answered like missing ones, on eve
     client: DEMO.clientId,
     cardType: 10992,
     program: 18005,
+    service: DEMO.haircutServiceId,
+    staff: DEMO.staffId,
   };
   /** Another partner's chain: the demo partner reaches none of it. */
   let otherPartner: Ids;
@@ -156,6 +168,8 @@ describeEachDialect('tenancy: foreign ids are answered like missing ones, on eve
       client: client.id,
       cardType: w.cardTypeId,
       program: w.programId!,
+      service: await ctx.factory.setup.createService(w.locationId, { title: 'Their service' }),
+      staff: await ctx.factory.setup.createStaff(w.locationId, { name: 'Their master' }),
     };
     const otherClient = await ctx.database.db
       .selectFrom('clients')
@@ -177,6 +191,8 @@ describeEachDialect('tenancy: foreign ids are answered like missing ones, on eve
       client: otherClient.id,
       cardType: 30001,
       program: otherProgram,
+      service: await ctx.factory.setup.createService(DEMO.otherLocationId, { title: 'Other service' }),
+      staff: await ctx.factory.setup.createStaff(DEMO.otherLocationId, { name: 'Other master' }),
     };
     const document = (await ctx.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     operations = Object.entries<JsonObject>(document.paths).flatMap(([path, item]) =>

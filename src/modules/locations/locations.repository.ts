@@ -101,7 +101,7 @@ export class LocationsRepository {
 
   /** Whether anything that must outlive the location refers to it. */
   async hasHistory(locationId: number): Promise<boolean> {
-    const [client, card, transaction] = await Promise.all([
+    const [client, card, transaction, visit] = await Promise.all([
       this.db
         .selectFrom('clients')
         .select('id')
@@ -120,8 +120,14 @@ export class LocationsRepository {
         .where('location_id', '=', locationId)
         .limit(1)
         .executeTakeFirst(),
+      this.db
+        .selectFrom('visits')
+        .select('id')
+        .where('location_id', '=', locationId)
+        .limit(1)
+        .executeTakeFirst(),
     ]);
-    return Boolean(client ?? card ?? transaction);
+    return Boolean(client ?? card ?? transaction ?? visit);
   }
 
   /** Erases the row; partner, user, card type and program links go with it (cascade). */

@@ -5,7 +5,11 @@ import { AppError } from '../../errors.js';
 import { parseId } from '../../lib/ids.js';
 import type { AuthContext } from '../../http/access.js';
 import { intField, pageOf, phoneField } from '../../lib/fields.js';
+import { AccountsRepository } from '../accounts/accounts.repository.js';
+import { createDefaultAccounts, type DefaultAccount } from '../accounts/accounts.service.js';
 import { ChainsRepository } from '../chains/chains.repository.js';
+import { ServicesRepository } from '../services/services.repository.js';
+import { StaffRepository } from '../staff/staff.repository.js';
 import { accessWire, toLocationWire } from './locations.mapper.js';
 import { LocationsRepository, type LocationValues } from './locations.repository.js';
 import type {
@@ -130,17 +134,24 @@ export class LocationsService {
     return this.wire(executor, locationId);
   }
 
-  /** A location in a chain, from the body fields; shared by LOC-2 and the admin CLI. */
+  /**
+   * A location in a chain, from the body fields, with its default cash and non-cash accounts
+   * (SPEC §6.1; `accounts` names them otherwise, as the demo does); shared by LOC-2, the admin CLI
+   * and the demo dataset.
+   */
   async createInChain(
     executor: Executor,
     chainId: number,
     input: UpdateLocationInput,
     id?: number,
+    accounts?: readonly DefaultAccount[],
   ): Promise<number> {
     if (!input.title?.trim()) throw AppError.field('title', 'is required');
     if (!(await new ChainsRepository(executor).byId(chainId))) throw AppError.notFound(`Chain ${chainId}`);
     const values = { ...locationValues(input), title: input.title.trim() } as LocationValues;
-    return new LocationsRepository(executor).insert(chainId, values, id);
+    const locationId = await new LocationsRepository(executor).insert(chainId, values, id);
+    await createDefaultAccounts(executor, locationId, accounts);
+    return locationId;
   }
 
   /** LOC-4. Only the fields sent change. */
@@ -153,8 +164,9 @@ export class LocationsService {
   }
 
   /**
-   * LOC-5. A location that clients, cards or transactions refer to is deactivated (it leaves
-   * every list and every access check, its history stays); an unused one is erased.
+   * LOC-5. A location that clients, cards, transactions or visits refer to is deactivated (it
+   * leaves every list and every access check, its history stays); an unused one is erased, with
+   * its services, team members and accounts.
    */
   async remove(executor: Executor, locationId: number): Promise<'erased' | 'deactivated'> {
     const repo = new LocationsRepository(executor);
@@ -163,6 +175,10 @@ export class LocationsService {
       await repo.deactivate(locationId);
       return 'deactivated';
     }
+    // Its catalogue and accounts are the location's own setup: they go with it.
+    await new ServicesRepository(executor).eraseOfLocation(locationId);
+    await new StaffRepository(executor).eraseOfLocation(locationId);
+    await new AccountsRepository(executor).eraseOfLocation(locationId);
     await repo.erase(locationId);
     return 'erased';
   }

@@ -12,14 +12,27 @@ const LISTED = {
   clients: { columns: ['id', 'location_id', 'phone', 'name'] },
   card_types: { columns: ['id', 'chain_id', 'title'], live: true },
   programs: { columns: ['id', 'chain_id', 'title', 'loyalty_type_id', 'value_unit_id'], live: true },
+  services: {
+    columns: ['id', 'location_id', 'title', 'price_min_minor', 'price_max_minor', 'duration'],
+    live: true,
+    atLocation: true,
+  },
+  staff: { columns: ['id', 'location_id', 'name', 'specialization', 'fired'], live: true, atLocation: true },
+  accounts: { columns: ['id', 'location_id', 'title', 'type', 'is_default'], live: true, atLocation: true },
 } satisfies Record<string, Listed>;
 
 interface Listed {
   columns: string[];
   live?: true;
+  /** Rows belong to a location (`location_id`): the list may keep one location's. */
+  atLocation?: true;
 }
 
 export type SetupEntity = keyof typeof LISTED;
+/** The entities whose list may keep one location's rows. */
+export type LocationEntity = {
+  [E in SetupEntity]: (typeof LISTED)[E] extends { atLocation: true } ? E : never;
+}[SetupEntity];
 
 /** Tables with an identity column (PostgreSQL sequences to move past explicit ids). */
 const TABLES_WITH_IDS = [
@@ -34,6 +47,9 @@ const TABLES_WITH_IDS = [
   'program_rules',
   'cards',
   'transactions',
+  'services',
+  'staff',
+  'accounts',
 ] as const;
 
 /** SQL for partners, users and their grants as the setup service creates them. No business rules here. */
@@ -95,11 +111,15 @@ export class SetupRepository {
     return ensureLink(this.db, LINKS.userChains, userId, chainId);
   }
 
-  /** The entity's rows (removed card types and programs left out), in id order. */
-  list(entity: SetupEntity): Promise<Record<string, unknown>[]> {
+  /**
+   * The entity's rows (removed card types, programs, services, team members and accounts left
+   * out), in id order; `locationId` keeps one location's rows of an entity that has a location.
+   */
+  list(entity: SetupEntity, locationId?: number): Promise<Record<string, unknown>[]> {
     const { columns, live }: Listed = LISTED[entity];
     let query = (this.db as unknown as Kysely<any>).selectFrom(entity).select(columns);
     if (live) query = query.where('deleted_at', 'is', null);
+    if (locationId !== undefined) query = query.where('location_id', '=', locationId);
     return query.orderBy('id').execute();
   }
 

@@ -2,6 +2,7 @@ import { inTransaction, type Db } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import { normalizePhone } from '../../lib/phone.js';
 import { hashPassword, hashToken, newToken } from '../../lib/secrets.js';
+import type { DefaultAccount } from '../accounts/accounts.service.js';
 import { AuthRepository } from '../auth/auth.repository.js';
 import { CardTypesService } from '../card-types/card-types.service.js';
 import { ChainsService } from '../chains/chains.service.js';
@@ -9,14 +10,19 @@ import { ClientsService } from '../clients/clients.service.js';
 import { LocationsRepository } from '../locations/locations.repository.js';
 import { LocationsService } from '../locations/locations.service.js';
 import { ProgramsService, type ProgramInput } from '../programs/programs.service.js';
-import { SetupRepository, type SetupEntity } from './setup.repository.js';
+import type { ServiceInput } from '../services/services.schemas.js';
+import { ServicesService } from '../services/services.service.js';
+import type { TeamMemberInput } from '../staff/staff.schemas.js';
+import { StaffService } from '../staff/staff.service.js';
+import { SetupRepository, type LocationEntity, type SetupEntity } from './setup.repository.js';
 
 /**
- * Creating and listing the tenancy and catalogue: chains, locations, partners, users, clients,
- * card types and programs. The admin CLI, the demo dataset and the test factories go through
- * here; chains, locations, clients, card types and programs are made by the same module
- * services the HTTP operations use, so their rules (references in the chain, phones
- * normalised, one rule for fixed promotions…) live in one place.
+ * Creating and listing the tenancy and catalogue: chains, locations (with their default
+ * accounts), partners, users, clients, card types, programs, services and team members. The admin
+ * CLI, the demo dataset and the test factories go through here; chains, locations, clients, card
+ * types, programs, services and team members are made by the same module services the HTTP
+ * operations use, so their rules (references in the chain, phones normalised, one rule for fixed
+ * promotions, price_min ≤ price_max…) live in one place.
  */
 
 export class SetupService {
@@ -25,6 +31,8 @@ export class SetupService {
   private readonly clients: ClientsService;
   private readonly cardTypes: CardTypesService;
   private readonly programs: ProgramsService;
+  private readonly catalog: ServicesService;
+  private readonly staff: StaffService;
 
   constructor(private readonly db: Db) {
     this.chains = new ChainsService(db);
@@ -32,14 +40,24 @@ export class SetupService {
     this.clients = new ClientsService(db);
     this.cardTypes = new CardTypesService(db);
     this.programs = new ProgramsService(db);
+    this.catalog = new ServicesService(db);
+    this.staff = new StaffService(db);
   }
 
   createChain(title: string, id?: number): Promise<number> {
     return inTransaction(this.db, (trx) => this.chains.create(trx, title, id));
   }
 
-  createLocation(chainId: number, title: string, id?: number): Promise<number> {
-    return inTransaction(this.db, (trx) => this.locations.createInChain(trx, chainId, { title }, id));
+  /** A location and its default accounts (`accounts` names them otherwise, as the demo does). */
+  createLocation(
+    chainId: number,
+    title: string,
+    id?: number,
+    accounts?: readonly DefaultAccount[],
+  ): Promise<number> {
+    return inTransaction(this.db, (trx) =>
+      this.locations.createInChain(trx, chainId, { title }, id, accounts),
+    );
   }
 
   /** Returns the partner id and its token, which is shown once and stored only as a hash. */
@@ -139,8 +157,24 @@ export class SetupService {
     return inTransaction(this.db, (trx) => this.programs.createFromInput(trx, input));
   }
 
-  list(entity: SetupEntity) {
-    return new SetupRepository(this.db).list(entity);
+  /** A service at a location, by the rules of `create_service`. */
+  async createService(locationId: number, input: ServiceInput & { title: string }, id?: number) {
+    await this.requireRow('locations', locationId, 'Location');
+    const service = await inTransaction(this.db, (trx) => this.catalog.create(trx, locationId, input, id));
+    return service.id;
+  }
+
+  /** A team member at a location, by the rules of `deprecated_create_team_member`. */
+  async createStaff(locationId: number, input: TeamMemberInput & { name: string }, id?: number) {
+    await this.requireRow('locations', locationId, 'Location');
+    const member = await inTransaction(this.db, (trx) => this.staff.create(trx, locationId, input, id));
+    return member.id;
+  }
+
+  list(entity: SetupEntity): Promise<Record<string, unknown>[]>;
+  list(entity: LocationEntity, locationId?: number): Promise<Record<string, unknown>[]>;
+  list(entity: SetupEntity, locationId?: number) {
+    return new SetupRepository(this.db).list(entity, locationId);
   }
 
   /** PostgreSQL identity sequences do not move when rows are inserted with explicit ids. */
