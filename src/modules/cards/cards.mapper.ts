@@ -1,3 +1,4 @@
+import { maxDiscountValues } from '../../lib/loyalty-rules.js';
 import { loyaltyTypeById } from '../../lib/loyalty-types.js';
 import { toMajor } from '../../lib/money.js';
 import type { ProgramWithRules } from '../programs/programs.repository.js';
@@ -82,39 +83,17 @@ export function toCardTypeWire(type: {
 
 /**
  * SPEC §3: the largest discount the card earns now from the discount programs (types 1–4) of
- * its type. A static program gives its value (its rule's value when it has one); a cumulative
- * one the value of the highest rule whose threshold the card has reached — visits, or the
- * sold/paid amount in whole currency units. Percent programs feed the first figure, fixed
- * amounts the second.
+ * its type (lib/loyalty-rules.ts, the arithmetic cashback shares), in currency units or percent.
  */
 function maxDiscounts(
   card: CardFigures,
   programs: readonly ProgramWithRules[],
 ): { percent: number; amount: number } {
-  let percent = 0;
-  let amount = 0;
-  for (const { program, rules } of programs) {
-    if (program.loyalty_type_id < 1 || program.loyalty_type_id > 4) continue;
-    const type = loyaltyTypeById(program.loyalty_type_id);
-    let value: number;
-    if (type.is_static) {
-      value = rules[0] ? rules[0].value_hundredths / 100 : program.value;
-    } else {
-      const reached =
-        type.basis === 'visits'
-          ? card.visits_count
-          : type.basis === 'sold'
-            ? toMajor(card.sold_minor)
-            : toMajor(card.paid_minor);
-      value = Math.max(
-        0,
-        ...rules.filter((r) => r.parameter <= reached).map((r) => r.value_hundredths / 100),
-      );
-    }
-    if (program.value_unit_id === 1) percent = Math.max(percent, value);
-    else amount = Math.max(amount, value);
-  }
-  return { percent, amount };
+  const { percent, amount } = maxDiscountValues(
+    { visits: card.visits_count, sold_minor: card.sold_minor, paid_minor: card.paid_minor },
+    programs,
+  );
+  return { percent: percent / 100, amount: amount / 100 };
 }
 
 export function toBalanceWire(card: CardFigures, programs: readonly ProgramWithRules[]): CardBalanceWire {
