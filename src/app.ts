@@ -30,6 +30,8 @@ import { clientsRoutes } from './modules/clients/clients.routes.js';
 import { locationsRoutes } from './modules/locations/locations.routes.js';
 import { programsRoutes } from './modules/programs/programs.routes.js';
 import { transactionsRoutes } from './modules/transactions/transactions.routes.js';
+import { recordsRoutes } from './modules/records/records.routes.js';
+import { visitsRoutes } from './modules/visits/visits.routes.js';
 import type { Services } from './services.js';
 
 /** buildApp's options (exported with it: this file is the package's entry point, `exports` "."). */
@@ -122,6 +124,8 @@ export async function buildApp({ services, config, logger = true }: AppOptions):
       await api.register(programsRoutes, { programs, writes });
       await api.register(cardTypesRoutes, { cardTypes, writes });
       await api.register(transactionsRoutes, { transactions });
+      await api.register(recordsRoutes, { records: services.records, writes });
+      await api.register(visitsRoutes, { visits: services.visits, access: auth, writes });
     },
     { prefix: '/api/v1' },
   );

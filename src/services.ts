@@ -11,6 +11,8 @@ import { IdempotencyRepository } from './modules/idempotency/idempotency.reposit
 import { LedgerService } from './modules/ledger/ledger.service.js';
 import { SetupService } from './modules/setup/setup.service.js';
 import { TransactionsService } from './modules/transactions/transactions.service.js';
+import { RecordsService } from './modules/records/records.service.js';
+import { VisitsService } from './modules/visits/visits.service.js';
 
 /** Every service, built once over one database; shared by the HTTP app and the admin CLI. */
 export interface Services {
@@ -27,12 +29,15 @@ export interface Services {
   ledger: LedgerService;
   setup: SetupService;
   transactions: TransactionsService;
+  visits: VisitsService;
+  records: RecordsService;
   writes: WriteRunner;
 }
 
 export function createServices(database: DatabaseHandle): Services {
   const { db } = database;
   const idempotency = new IdempotencyRepository(db);
+  const visits = new VisitsService(db);
   return {
     database,
     auth: new AuthService(db),
@@ -46,6 +51,8 @@ export function createServices(database: DatabaseHandle): Services {
     ledger: new LedgerService(db),
     setup: new SetupService(db),
     transactions: new TransactionsService(db),
+    visits,
+    records: new RecordsService(db, visits),
     writes: new WriteRunner(db, idempotency),
   };
 }

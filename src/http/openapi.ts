@@ -272,6 +272,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       tags: [
         { name: 'Authentication B2B', description: 'User tokens' },
         { name: 'Loyalty Cards', description: 'Cards, card types and manual transactions' },
+        { name: 'Appointments', description: 'Appointments (records): each is its own visit' },
+        { name: 'Visits', description: 'Visits: paying, closing (which earns cashback) and reopening' },
       ],
       components: {
         securitySchemes: {
