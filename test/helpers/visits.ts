@@ -195,12 +195,15 @@ export function updateVisit(
 export async function cardFigures(ctx: TestContext, w: VisitWorld) {
   const res = await ctx.api('GET', `/loyalty/cards/${w.clientPhone}/0/${w.locationId}`, w.auth);
   expect(res.statusCode, res.body).toBe(200);
-  const card = (res.json().data as { id: number }[]).find((c) => c.id === w.cardId) as {
-    balance: number;
-    paid_amount: number;
-    sold_amount: number;
-    visits_count: number;
-  };
+  const card = (
+    res.json().data as {
+      id: number;
+      balance: number;
+      paid_amount: number;
+      sold_amount: number;
+      visits_count: number;
+    }[]
+  ).find((c) => c.id === w.cardId)!;
   return {
     balance: card.balance,
     paid_amount: card.paid_amount,
