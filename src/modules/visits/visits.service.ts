@@ -54,8 +54,11 @@ export function closedVisitError(): AppError {
 
 /** What a visit needs from the access rules (AuthService): a visit reached through its location. */
 export interface VisitAccess {
-  /** The partner is connected to the location and the user granted it. */
-  grantsLocation(auth: AuthContext, locationId: number): Promise<boolean>;
+  /**
+   * The partner is connected to the location and the user granted it; read through `executor`
+   * (a write's transaction) when given.
+   */
+  grantsLocation(auth: AuthContext, locationId: number, executor?: Executor): Promise<boolean>;
 }
 
 /** Whether two lists of service lines are the same lines, in the same order. */
@@ -176,7 +179,9 @@ export class VisitsService {
   ): Promise<VisitWire> {
     const repo = new VisitsRepository(executor);
     const visit = await repo.lockVisit(visitId);
-    if (!visit || !(await access.grantsLocation(auth, visit.location_id))) throw AppError.notFound('Visit');
+    if (!visit || !(await access.grantsLocation(auth, visit.location_id, executor))) {
+      throw AppError.notFound('Visit');
+    }
     const record = await repo.recordOfVisit(visitId);
     if (!record || record.id !== recordId) throw AppError.notFound('Appointment');
 
