@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/database.js';
+import { CardsRepository } from '../../src/modules/cards/cards.repository.js';
 import { nowIso } from '../../src/lib/time.js';
 import type { TestContext } from './app.js';
 import { uniquePhone } from './factory.js';
@@ -217,4 +218,44 @@ export async function expectLedgerConsistent(ctx: TestContext): Promise<void> {
   const report = await ctx.services.ledger.verify();
   expect(report.mismatches).toEqual([]);
   expect(report.rows).toEqual([]);
+}
+
+/**
+ * A card withdrawal inside the visit, as V9 (issue 22) will write it: a type-3 row per item through
+ * the guarded balance update. The card gets a manual top-up first to have something to withdraw.
+ */
+export async function withdrawFromCard(
+  ctx: TestContext,
+  w: VisitWorld,
+  appointment: { id: number; visit_id: number },
+  minor: number,
+): Promise<void> {
+  const topUp = await ctx.manualTransaction({ location: w.locationId }, w.cardId, w.auth, {
+    amount: minor / 100,
+  });
+  expect(topUp.statusCode, topUp.body).toBe(200);
+  await ctx.database.db.transaction().execute(async (trx) => {
+    const written = await new CardsRepository(trx).applyLedgerRow({
+      card_id: w.cardId,
+      chain_id: w.chainId,
+      location_id: w.locationId,
+      type_id: 3,
+      amount_minor: minor,
+      balance_effect_minor: -minor,
+      title: '',
+      partner_id: w.partner.id,
+      user_id: w.user.id,
+      program_id: null,
+      referral_program_id: null,
+      visit_id: appointment.visit_id,
+      record_id: appointment.id,
+      item_id: w.haircut,
+      item_type_id: 1,
+      is_discount: 0,
+      is_loyalty_withdraw: 1,
+      status_id: 1,
+      cancels_id: null,
+    });
+    expect(written).toBeDefined();
+  });
 }
