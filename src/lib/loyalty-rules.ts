@@ -25,9 +25,9 @@ export interface RuleTerms {
   value_hundredths: number;
 }
 
-/** A card's cumulative figures. */
+/** A card's cumulative figures (a card row fits). */
 export interface CardTotals {
-  visits: number;
+  visits_count: number;
   sold_minor: Minor;
   paid_minor: Minor;
 }
@@ -85,7 +85,7 @@ export function reachedValue(
   if (!type.is_accumulative) return null;
   const reached =
     type.basis === 'visits'
-      ? card.visits
+      ? card.visits_count
       : Math.floor((type.basis === 'sold' ? card.sold_minor : card.paid_minor) / 100);
   let best: number | null = null;
   for (const rule of rules) {
@@ -133,7 +133,7 @@ export function cashbackAccrual(
   if (base === undefined) return 0;
   const value =
     program.loyalty_type_id >= 11
-      ? everyNthValue(program, rules, before.visits + 1)
+      ? everyNthValue(program, rules, before.visits_count + 1)
       : reachedValue(program, rules, before);
   if (value === null || value <= 0) return 0;
   if (program.value_unit_id !== 1) return value;

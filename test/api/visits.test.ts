@@ -877,3 +877,78 @@ describeEachDialect('visits: bad input and access', (ctx) => {
     expect(b.json().data.client.id).toBe((a.client as { id: number }).id);
   });
 });
+
+describeEachDialect('ledger verify covers the visit rows (SPEC §6.6)', (ctx) => {
+  it('passes after visits close and reopen; lists a row whose effect or compensation link is wrong', async () => {
+    const w = await visitWorld(ctx);
+    const made = await createAppointment(ctx, w);
+    await updateVisit(ctx, w, made, { attendance: 1, fast_payment: 1 });
+    await updateVisit(ctx, w, made, { attendance: 0 });
+    await updateVisit(ctx, w, made, { attendance: 1 });
+    await expectLedgerConsistent(ctx);
+    // The second close's accrual is live (the first one's is compensated already: the database
+    // allows one compensation per row).
+    const [, , accrual] = await ledgerOf(ctx, made.visit_id);
+    const row = {
+      card_id: w.cardId,
+      chain_id: w.chainId,
+      location_id: w.locationId,
+      visit_id: made.visit_id,
+      created_at: new Date().toISOString(),
+    };
+    // Rows written around the service (a SQL console): balance 0 moves, so only the rows are wrong.
+    const inserted = [];
+    for (const values of [
+      { ...row, type_id: 1, amount_minor: 100, balance_effect_minor: 100 },
+      { ...row, type_id: 2, amount_minor: -100, balance_effect_minor: -100, status_id: 2 },
+      {
+        ...row,
+        type_id: 3,
+        amount_minor: 7500,
+        balance_effect_minor: -7500,
+        status_id: 2,
+        cancels_id: accrual!.id,
+      },
+    ]) {
+      const { id } = await ctx.database.db
+        .insertInto('transactions')
+        .values(values)
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      inserted.push(id);
+    }
+    // A second compensation of a compensated row: the database refuses it (unique cancels_id).
+    const [first] = await ledgerOf(ctx, made.visit_id);
+    await expect(
+      ctx.database.db
+        .insertInto('transactions')
+        .values({
+          ...row,
+          type_id: 2,
+          amount_minor: -7500,
+          balance_effect_minor: -7500,
+          status_id: 2,
+          cancels_id: first!.id,
+        })
+        .execute(),
+    ).rejects.toThrow();
+    const report = await ctx.services.ledger.verify();
+    expect(report.rows).toEqual([
+      {
+        id: inserted[0],
+        card_id: w.cardId,
+        cancels_id: 0,
+        problem: 'balance effect does not follow from the type and amount',
+      },
+      { id: inserted[1], card_id: w.cardId, cancels_id: 0, problem: 'a compensation cancels nothing' },
+      {
+        id: inserted[2],
+        card_id: w.cardId,
+        cancels_id: accrual!.id,
+        problem: 'a compensation of a row of another type or card',
+      },
+    ]);
+    // And the balance no longer is the sum of the rows' effects.
+    expect(report.mismatches).toMatchObject([{ card_id: w.cardId, balance: 75, ledger: 75 + 1 - 1 - 75 }]);
+  });
+});

@@ -120,7 +120,7 @@ describe('cashback accrual (SPEC §6.3), to the cent', () => {
   it.each(CASES)('$label → $expected', (c) => {
     const { program, rules } = terms(c);
     const before: CardTotals = {
-      visits: c.before?.visits ?? 0,
+      visits_count: c.before?.visits ?? 0,
       sold_minor: m(c.before?.sold ?? 0),
       paid_minor: m(c.before?.paid ?? 0),
     };
@@ -161,13 +161,15 @@ describe('max_discount_* (SPEC §3) through the same rules', () => {
     [1_000_000, 10],
   ])('paid %d minor units: %d %%', (paid, percent) => {
     expect(
-      maxDiscountValues({ visits: 0, sold_minor: 0, paid_minor: paid }, [{ program: cumulative, rules }]),
+      maxDiscountValues({ visits_count: 0, sold_minor: 0, paid_minor: paid }, [
+        { program: cumulative, rules },
+      ]),
     ).toEqual({ percent: percent * 100, amount: 0 });
   });
 
   it('a static fixed program gives its rule value as an amount; cashback programs are ignored', () => {
     expect(
-      maxDiscountValues({ visits: 0, sold_minor: 0, paid_minor: 0 }, [
+      maxDiscountValues({ visits_count: 0, sold_minor: 0, paid_minor: 0 }, [
         {
           program: { loyalty_type_id: 1, value_unit_id: FIXED, value: 0, visit_multiplicity: 0 },
           rules: [{ parameter: 0, value_hundredths: 2550 }],

@@ -82,21 +82,13 @@ export function toCardTypeWire(type: {
 }
 
 /**
- * SPEC §3: the largest discount the card earns now from the discount programs (types 1–4) of
- * its type (lib/loyalty-rules.ts, the arithmetic cashback shares), in currency units or percent.
+ * SPEC §3: with the largest discount the card earns now from the discount programs (types 1–4) of
+ * its type (lib/loyalty-rules.ts, the arithmetic cashback shares), in percent and currency units.
  */
-function maxDiscounts(
-  card: CardFigures,
-  programs: readonly ProgramWithRules[],
-): { percent: number; amount: number } {
-  const { percent, amount } = maxDiscountValues(
-    { visits: card.visits_count, sold_minor: card.sold_minor, paid_minor: card.paid_minor },
-    programs,
-  );
-  return { percent: percent / 100, amount: amount / 100 };
-}
-
 export function toBalanceWire(card: CardFigures, programs: readonly ProgramWithRules[]): CardBalanceWire {
-  const { percent, amount } = maxDiscounts(card, programs);
-  return Object.assign(cardFigures(card), { max_discount_percent: percent, max_discount_amount: amount });
+  const reached = maxDiscountValues(card, programs);
+  return Object.assign(cardFigures(card), {
+    max_discount_percent: reached.percent / 100,
+    max_discount_amount: reached.amount / 100,
+  });
 }

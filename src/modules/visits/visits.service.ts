@@ -385,7 +385,7 @@ export class VisitsService {
       if (!after) continue;
       await repo.insertClosing({ visit_id: visitId, card_id: card.id, ...delta });
       const before = {
-        visits: after.visits_count - delta.visits,
+        visits_count: after.visits_count - delta.visits,
         sold_minor: after.sold_minor - delta.sold_minor,
         paid_minor: after.paid_minor - delta.paid_minor,
       };
