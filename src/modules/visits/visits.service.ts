@@ -1,7 +1,7 @@
 import type { Db, Executor } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import type { AuthContext, LocationScope } from '../../http/access.js';
-import { idField, idsField, intField, moneyField } from '../../lib/fields.js';
+import { idField, intField, moneyField } from '../../lib/fields.js';
 import { cashbackAccrual, discountedCost, isCashbackType } from '../../lib/loyalty-rules.js';
 import { MAX_MAJOR, toMajor, type Minor } from '../../lib/money.js';
 import { CardsRepository, type LedgerRowValues } from '../cards/cards.repository.js';
@@ -187,7 +187,9 @@ export class VisitsService {
 
     const attendance = intField(input.attendance, 'attendance', -1, 2);
     const fastAccount = fastPaymentAccount(input.fast_payment);
-    const deletions = idsField(input.deleted_transaction_ids ?? [], 'deleted_transaction_ids');
+    const deletions = (input.deleted_transaction_ids ?? []).map((id, i) =>
+      idField(id, `deleted_transaction_ids.${i}`),
+    );
     const payments = (input.new_transactions ?? []).map((p, i) => ({
       amount: positiveAmount(p.amount, `new_transactions.${i}.amount`),
       accountId: idField(p.account_id, `new_transactions.${i}.account_id`),
@@ -211,12 +213,12 @@ export class VisitsService {
     }
 
     if (deletions.length > 0) {
-      const live = await repo.livePaymentIds(visitId, deletions);
+      const live = await repo.livePaymentIds(visitId, [...new Set(deletions)]);
       const missing = deletions.findIndex((id) => !live.has(id));
       if (missing >= 0) {
         throw AppError.field(`deleted_transaction_ids.${missing}`, 'is not a money payment of this visit');
       }
-      await repo.deletePayments(visitId, deletions);
+      await repo.deletePayments(visitId, [...new Set(deletions)]);
     }
     if (lines !== null && linesChange) {
       if ((await repo.liveRows(visitId)).length > 0) {
