@@ -33,6 +33,8 @@ export type CardType = Schemas['CardType'];
 export type Program = Schemas['Program'];
 export type Rule = Schemas['Rule'];
 export type AuthUser = Schemas['AuthUser'];
+export type Appointment = Schemas['Appointment'];
+export type Visit = Schemas['Visit'];
 
 /** Altegio's own Accept value; the server answers JSON to it. */
 export const DEFAULT_ACCEPT = 'application/vnd.api.v2+json';

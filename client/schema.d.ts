@@ -201,7 +201,7 @@ export interface paths {
     };
     /**
      * Get a List of Chain Loyalty Transactions
-     * @description Loyalty transactions of the chain recorded between `created_after` and `created_before`, both required (Y-m-d, else 422 naming the field), both whole UTC days and included; `created_before` earlier than `created_after` is 422. Paged with `page` (from 1) and `count` (1 to 1000, default 100); `meta.count` is the number of matching transactions before paging. Newest first. `types[]`, `company_ids[]` and `visit_ids[]` narrow the list (also accepted as `types=…` or `types[0]=…`); a chain-level transaction has no company, so any `company_ids[]` leaves it out. Transactions of removed cards are listed. Fields Altegio has for memberships, certificates and goods (abonement_id, certificate_id, goods_transaction_id, …) are not rendered: this server has no such transactions.
+     * @description Loyalty transactions of the chain recorded between `created_after` and `created_before`, both required (Y-m-d, else 422 naming the field), both whole UTC days and included; `created_before` earlier than `created_after` is 422. Paged with `page` (from 1) and `count` (1 to 1000, default 100); `meta.count` is the number of matching transactions before paging. Newest first. `types[]`, `company_ids[]` and `visit_ids[]` narrow the list (also accepted as `types=…` or `types[0]=…`); a chain-level transaction has no company, so any `company_ids[]` leaves it out. Transactions of removed cards are listed. Live transactions only (SPEC §6.6): a reversed accrual (its visit reopened) and its compensation are left out; the card history shows both. Fields Altegio has for memberships and certificates (abonement_id, certificate_id, services_transaction_id) are not rendered: this server has no such transactions; `goods_transaction_id` is 0.
      */
     get: operations['get_chain_loyalty_transaction_list'];
     put?: never;
@@ -554,7 +554,7 @@ export interface paths {
     };
     /**
      * Get the transaction history of a loyalty card
-     * @description Extension (not in Altegio): every transaction of the card, wherever in the chain it was recorded, as the `Transaction` objects of the chain list. Paged with `page` (from 1) and `count` (1 to 1000, default 100); `meta.count` is the number of matching transactions before paging. Newest first. The card must belong to the location chain (else 404); a removed card keeps its history and it stays readable here.
+     * @description Extension (not in Altegio): every transaction of the card, wherever in the chain it was recorded, as the `Transaction` objects of the chain list — compensations included (status 2, `cancels_id` naming the row they cancel), and the rows they cancel, so the sum of `balance_effect` is the card's balance. Paged with `page` (from 1) and `count` (1 to 1000, default 100); `meta.count` is the number of matching transactions before paging. Newest first. The card must belong to the location chain (else 404); a removed card keeps its history and it stays readable here.
      */
     get: operations['get_loyalty_card_transaction_list'];
     put?: never;
@@ -599,6 +599,58 @@ export interface paths {
     get: operations['get_loyalty_card_list_by_client_id'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/record/{location_id}/{record_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get an appointment
+     * @description An appointment of another location, a deleted one and a missing one are all 404.
+     */
+    get: operations['get_appointment'];
+    /**
+     * Update an appointment
+     * @description A full replace, answered 201 with the appointment, as Altegio does: `staff_id`, `services`, `client`, `datetime` and `seance_length` are required (else 422); optional fields not sent keep their values. Refused with 422 once the visit is closed (reopen it with update_visit first), when the services or the client would change while the visit has live loyalty transactions (cancel them first), and when the new cost would be below what the visit has already been paid. `staff_id` must be a live team member of the location and every `services[].id` a live service of it (else 422 naming the field); at least one service line. Per line `amount` is the quantity (default 1); a missing `first_cost` is the service price_min × amount, a missing `discount` 0, a missing `cost` first_cost × (1 − discount/100) rounded half-up to cents, and a `cost` that is given must equal that (else 422). `first_cost` and `cost` are the line's totals. The client is found by `client.phone` at the location, or created with the name and email given. `datetime` is ISO 8601 with an offset; the appointment day used by the list filters is its day in that offset. Group events (`activity_id` 1 or more) are not supported (422). Unknown body fields are ignored. An appointment arrived (`attendance` 1) with nothing due — a free one — closes its visit at once, and the close earns as update_visit describes.
+     */
+    put: operations['update_appointment'];
+    post?: never;
+    /**
+     * Delete an appointment
+     * @description Answers 204. The appointment and its visit leave every list (`with_deleted=1` lists it again, with `deleted: true`). Refused with 422 when its visit is closed, or has money payments or live loyalty transactions.
+     */
+    delete: operations['delete_appointment'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/records/{location_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get a list of appointments
+     * @description The location's appointments, by start time, then id. `start_date`/`end_date` compare the appointment's own day (in the offset its datetime was given with); `c_start_date`/`c_end_date` the UTC day it was created; `changed_after`/`changed_before` the instant it was created or last changed (paying or closing its visit changes it too). Paged with `page` (from 1) and `count` (1 to 1000, default 300); `meta.count` is the number of matching appointments before paging. Deleted appointments are left out unless `with_deleted=1`.
+     */
+    get: operations['get_appointment_list'];
+    put?: never;
+    /**
+     * Create an appointment
+     * @description Answers 201 with the appointment object (Decision: one object, as YCLIENTS shows, not an array). It carries `visit_id` (one appointment, one visit) and the visit document in `documents[]`. `staff_id` must be a live team member of the location and every `services[].id` a live service of it (else 422 naming the field); at least one service line. Per line `amount` is the quantity (default 1); a missing `first_cost` is the service price_min × amount, a missing `discount` 0, a missing `cost` first_cost × (1 − discount/100) rounded half-up to cents, and a `cost` that is given must equal that (else 422). `first_cost` and `cost` are the line's totals. The client is found by `client.phone` at the location, or created with the name and email given. `datetime` is ISO 8601 with an offset; the appointment day used by the list filters is its day in that offset. Group events (`activity_id` 1 or more) are not supported (422). Unknown body fields are ignored. An appointment arrived (`attendance` 1) with nothing due — a free one — closes its visit at once, and the close earns as update_visit describes.
+     */
+    post: operations['create_appointment'];
     delete?: never;
     options?: never;
     head?: never;
@@ -734,6 +786,90 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/visit/details/{location_id}/{record_id}/{visit_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get Visit Details
+     * @description The visit items (one per service line, as the appointment has them: loyalty discounts are loyalty transactions, not item changes), its live money payments, its live loyalty transactions, and an empty fiscal block (no fiscal printer here). The appointment and the visit must be the location's and each other's, else 404.
+     */
+    get: operations['get_visit_details'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/visit/loyalty/transactions/{visit_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get loyalty transactions by visit
+     * @description The visit's live loyalty transactions (a compensated one and its compensation are left out), each with the `program` that made it (null for none, e.g. a card withdrawal). The answer is the array itself, with no envelope, as Altegio documents it; errors keep the envelope. The visit's location must be one the partner is connected to and the user is granted; any other visit is answered 404, exactly like one that does not exist.
+     */
+    get: operations['get_loyalty_transactions_by_visit'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/visits/{visit_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get Visit
+     * @description The visit `{attendance, datetime, comment, records}` (its one appointment), with the extension fields `id`, `state` (`open`, or `closed` once it has earned), `amount_due`, `paid_amount` and `sold_amount` of this visit. `comment` is the visit comment update_visit sets (a string). The visit's location must be one the partner is connected to and the user is granted; any other visit is answered 404, exactly like one that does not exist.
+     */
+    get: operations['get_visit'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/visits/{visit_id}/{record_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Update Visit
+     * @description Pays, changes attendance, closes and reopens (SPEC §6.3). Applied in this order: `deleted_transaction_ids` (money payments of this visit, else 422), `services` (the lines, replacing the current ones, validated as on create; `[]` or absent leaves them; refused while the visit has live loyalty transactions, or when it would cost less than already paid), `new_transactions` (each into a live account of the location, else 422; their `id` is ignored), `fast_payment` (1 or 129: the whole amount due into the default cash account, 2 or 130: the default non-cash account; nothing when nothing is due), then `attendance` and `comment`. Paying more than the amount due is 422 and writes nothing. `goods_transactions` must be empty (goods are a later wave).
+     *
+     *     **Close**: a request that leaves the visit arrived (attendance 1) with amount due 0 closes it, once, and closing earns: for each live card of the client's phone in the chain, visits_count + 1, sold_amount + Σ first_cost, paid_amount + Σ money payments (card withdrawals and discounts are not "paid"), and for each cashback program (types 5–12) of the card type active at the location a type-2 accrual (percent programs half-up to cents; cumulative rules read the card figures before this visit).
+     *
+     *     **Closed**: a closed visit changes only by setting attendance away from 1 (with any comment): that reopens it, appending compensating rows for its accruals and taking its counters back, refused with 422 naming the card when the card has already spent the cashback (nothing changes). Closing again earns again. Any other change to a closed visit is 422; a request that changes nothing (attendance 1, the same comment, no payments) answers the visit unchanged. Concurrent requests on one visit run one after the other: a visit earns once. The record must be the visit's (else 404). The visit's location must be one the partner is connected to and the user is granted; any other visit is answered 404, exactly like one that does not exist.
+     */
+    put: operations['update_visit'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -764,6 +900,157 @@ export interface components {
       /** @description 0 cash, 1 non-cash */
       type: number;
       comment: string;
+    };
+    /** Appointment */
+    Appointment: {
+      /** @description Appointment (record) id */
+      id: number;
+      /** @description Location id */
+      company_id: number;
+      staff_id: number;
+      services: components['schemas']['AppointmentService'][];
+      /** @description Goods are a later wave: [] */
+      goods_transactions: unknown[];
+      staff: {
+        id: number;
+        name: string;
+        specialization: string;
+        /** @description {id, title} when the team member has a position, else [] */
+        position:
+          | {
+              id: number;
+              title: string;
+            }
+          | unknown[];
+        avatar: string;
+        avatar_big: string;
+      };
+      client: {
+        id: number;
+        name: string;
+        /** @description International, +digits */
+        phone: string;
+        email: string;
+        /** @description "": the loyalty cards are read with the card operations */
+        card: string;
+      };
+      /** @description Always 1 (group events are not supported) */
+      clients_count: number;
+      /** @description Y-m-d H:i:s, in the offset datetime was given with */
+      date: string;
+      /** @description As given (ISO 8601 with its offset) */
+      datetime: string;
+      /** @description When it was created, UTC, e.g. 2024-01-31T10:00:00+0000 */
+      create_date: string;
+      comment: string;
+      /** @description false: not booked online */
+      online: boolean;
+      /** @description The visit's attendance */
+      visit_attendance: number;
+      /** @description 2 confirmed, 1 arrived, 0 waiting, −1 no-show */
+      attendance: number;
+      /** @description 1 when attendance is 1 or 2, else 0 */
+      confirmed: number;
+      /** @description Seconds */
+      seance_length: number;
+      /** @description Same as seance_length */
+      length: number;
+      technical_break_duration: number | null;
+      sms_remain_hours: number | null;
+      email_remain_hours: number | null;
+      api_id: string;
+      custom_color: string;
+      /** @description Label ids, as given */
+      record_labels: string[];
+      custom_fields: {
+        [key: string]: unknown;
+      };
+      visit_id: number;
+      /** @description User who created it; 0 for none */
+      created_user_id: number;
+      deleted: boolean;
+      /** @description 1 when the visit's amount due is 0, else 0 */
+      paid_full: number;
+      /** @description 0 nothing paid, 1 partly paid (something paid, something due), 2 nothing due */
+      payment_status: number;
+      prepaid: boolean;
+      prepaid_confirmed: boolean;
+      /** @description When it last changed, UTC, e.g. 2024-01-31T10:00:00+0000 */
+      last_change_date: string;
+      /** @description 0: not a group event */
+      activity_id: number;
+      documents: components['schemas']['VisitDocument'][];
+    };
+    AppointmentBody: {
+      /**
+       * @description A live team member of the location
+       * @example 501
+       */
+      staff_id: number | string;
+      /** @description The service lines, at least one */
+      services: components['schemas']['ServiceLineBody'][];
+      /** @description The client, found by phone at the location or created */
+      client: {
+        /**
+         * @description The client is found by this phone at the location, or created
+         * @example +13155550176
+         */
+        phone: number | string;
+        /** @description The new client's name (an existing client keeps its own) */
+        name?: string;
+        /** @description The new client's email (an existing client keeps its own) */
+        email?: string;
+      };
+      /**
+       * @description Start, ISO 8601 with an offset
+       * @example 2024-01-31T10:00:00+03:00
+       */
+      datetime: string;
+      /** @description Length in seconds (technical break included), at most a day */
+      seance_length: number | string;
+      /** @description Seconds, 0 to 3600 in steps of 300, or null */
+      technical_break_duration?: number | null;
+      /** @description 2 confirmed, 1 arrived, 0 waiting (default), −1 no-show */
+      attendance?: number | string;
+      /** @description Comment */
+      comment?: string;
+      /** @description Id in an external system */
+      api_id?: string | number;
+      /** @description Accepted and kept (this server keeps no schedule) */
+      save_if_busy?: boolean | number;
+      /** @description Accepted and kept (this server sends no messages) */
+      send_sms?: boolean | number;
+      /** @description Hours before the visit for an SMS reminder (kept, not sent) */
+      sms_remain_hours?: number | string;
+      /** @description Hours before the visit for an email reminder (kept, not sent) */
+      email_remain_hours?: number | string;
+      /** @description Colour */
+      custom_color?: string;
+      /** @description Label ids */
+      record_labels?: (string | number)[];
+      /** @description code: value pairs */
+      custom_fields?: {
+        [key: string]: unknown;
+      };
+      /** @description Group events are not supported: 0, null or absent */
+      activity_id?: 0 | '0' | null;
+    };
+    AppointmentService: {
+      /** @description Service id */
+      id: number;
+      title: string;
+      /** @description The line's total after the discount */
+      cost: number;
+      /** @description first_cost / amount, rounded half-up to cents */
+      cost_per_unit: number;
+      /** @description Same as cost */
+      manual_cost: number;
+      /** @description The line's total before the discount */
+      first_cost: number;
+      /** @description Percent */
+      discount: number;
+      /** @description Quantity */
+      amount: number;
     };
     AuthBody: {
       /** @description Phone (+13155550175) or email */
@@ -1375,6 +1662,49 @@ export interface components {
       /** @description Comment */
       title?: string;
     };
+    PaymentTransaction: {
+      id: number;
+      /** @description The visit's document */
+      document_id: number;
+      /** @description Y-m-d H:i:s, UTC */
+      date: string;
+      type_id: number;
+      /** @description 5: provision of services */
+      expense_id: number;
+      account_id: number;
+      /** @description Money paid */
+      amount: number;
+      client_id: number;
+      master_id: number;
+      supplier_id: number;
+      comment: string;
+      item_id: number;
+      target_type_id: number;
+      record_id: number;
+      goods_transaction_id: number;
+      /** @description Expense */
+      expense: {
+        id: number;
+        title: string;
+      };
+      /** @description Account */
+      account: {
+        id: number;
+        title: string;
+      };
+      client: {
+        id: number;
+        name: string;
+        phone: string;
+      };
+      master:
+        | {
+            id: number;
+            name: string;
+          }
+        | unknown[];
+      supplier: unknown[];
+    };
     /** Program */
     Program: {
       id: number;
@@ -1522,6 +1852,21 @@ export interface components {
       /** @description Live team members who provide the service, in id order */
       staff: components['schemas']['ServiceStaff'][];
     };
+    ServiceLineBody: {
+      /**
+       * @description Service id: a live service of the location
+       * @example 1001
+       */
+      id: number | string;
+      /** @description Quantity, a whole number from 1; default 1 */
+      amount?: number | string;
+      /** @description The line's total before the discount; default the service's price_min × amount */
+      first_cost?: number | string;
+      /** @description Discount percent, 0 to 100, at most 2 decimals; default 0 */
+      discount?: number | string;
+      /** @description The line's total after the discount; when given it must equal first_cost × (1 − discount/100) rounded half-up to cents */
+      cost?: number | string;
+    };
     /** ServiceStaff */
     ServiceStaff: {
       /** @description Team member id */
@@ -1628,7 +1973,7 @@ export interface components {
       } | null;
       type_id: number;
       type: components['schemas']['TransactionTypeRef'];
-      /** @description Signed change of the card balance: positive for an accrual or top-up, negative for a withdrawal */
+      /** @description The amount as Altegio shows it: signed for a manual transaction (positive top-up, negative withdrawal); positive for a discount, an accrual or a card withdrawal; negated in a compensation. What it does to the balance is `balance_effect` */
       amount: number;
       /** @description Comment given with the transaction (extension); "" when none */
       title: string;
@@ -1636,8 +1981,24 @@ export interface components {
       visit_id: number;
       /** @description Loyalty program id; 0 when no program made it (manual ones) */
       program_id: number;
-      /** @description 1 for a recorded transaction */
+      /** @description Service id of an item-bound row (discount, card withdrawal); 0 otherwise */
+      item_id: number;
+      /** @description Appointment (record) id of a visit row; 0 otherwise */
+      item_record_id: number;
+      /** @description 1 a service; 0 not bound to an item (accruals, manual ones) */
+      item_type_id: number;
+      /** @description true for a promotion discount (type 1) */
+      is_discount: boolean;
+      /** @description true for a card withdrawal (type 3) */
+      is_loyalty_withdraw: boolean;
+      /** @description 0: goods are a later wave */
+      goods_transaction_id: number;
+      /** @description 1 recorded; 2 a compensation (extension: it cancels the row `cancels_id` names) */
       status_id: number;
+      /** @description Extension: the signed change of the card balance (0 for a discount, negative for a withdrawal); a card's balance is the sum of its rows' balance_effect */
+      balance_effect: number;
+      /** @description Extension: the row a compensation cancels; 0 when none */
+      cancels_id: number;
       /** @description Who recorded it (extension) */
       actor: {
         /** @description Partner whose token made it */
@@ -1853,6 +2214,185 @@ export interface components {
       is_included_in_payment_policy?: boolean;
       /** @description Has working hours and appears in booking (default true) */
       has_access_timetable?: boolean;
+    };
+    UpdateVisitBody: {
+      /** @description 2 confirmed, 1 arrived, 0 waiting, −1 no-show */
+      attendance: number | string;
+      /** @description The visit's comment */
+      comment: string;
+      /** @description The service lines, replacing the current ones; [] or absent: unchanged */
+      services?: components['schemas']['ServiceLineBody'][];
+      /** @description Money payments into the location accounts */
+      new_transactions?: {
+        /** @description The caller's own id for it: ignored */
+        id?: number | string;
+        /** @description Money paid, above 0, at most 2 decimals */
+        amount: number | string;
+        /** @description A live account of the visit location */
+        account_id: number | string;
+      }[];
+      /** @description Money payments to remove */
+      deleted_transaction_ids?: (number | string)[];
+      /** @description Pays the whole amount due: 1 or 129 into the default cash account, 2 or 130 into the default non-cash account; 0: nothing */
+      fast_payment?: (0 | 1 | 2 | 129 | 130) | string;
+      /** @description Goods are a later wave: only [] is accepted */
+      goods_transactions?: unknown[];
+    };
+    /** Visit */
+    Visit: {
+      /** @description Visit id (extension) */
+      id: number;
+      /** @description 2 confirmed, 1 arrived, 0 waiting, −1 no-show */
+      attendance: number;
+      /** @description The appointment's datetime */
+      datetime: string;
+      /** @description The visit's comment (set by update_visit) */
+      comment: string;
+      /** @description Its appointment (one appointment, one visit) */
+      records: components['schemas']['Appointment'][];
+      /** @description Extension: closed once arrived (attendance 1) with nothing due; then it has earned */
+      state: 'open' | 'closed';
+      /** @description Extension: Σ cost − live discounts − live card withdrawals − live money payments */
+      amount_due: number;
+      /** @description Extension: the visit's live money payments */
+      paid_amount: number;
+      /** @description Extension: the visit's Σ first_cost */
+      sold_amount: number;
+    };
+    /** VisitDetails */
+    VisitDetails: {
+      items: components['schemas']['VisitItem'][];
+      /** @description Live money payments */
+      payment_transactions: components['schemas']['PaymentTransaction'][];
+      /** @description Live loyalty transactions */
+      loyalty_transactions: components['schemas']['VisitLoyaltyTransaction'][];
+      kkm_transaction_details_container: {
+        last_operation_type: number;
+        /** @description No fiscal printer here: [] */
+        transactions: unknown[];
+      };
+    };
+    VisitDocument: {
+      /** @description Document id (the handle of the visit in sale operations) */
+      id: number;
+      /** @description 7: Visit */
+      type_id: number;
+      type_title: string;
+      visit_id: number;
+      record_id: number;
+      /** @description Same as id */
+      number: number;
+      /** @description 0: no storage */
+      storage_id: number;
+      /** @description User who created it; 0 for none */
+      user_id: number;
+      company_id: number;
+      comment: string;
+      /** @description Y-m-d H:i:s, UTC */
+      date_created: string;
+      category_id: number;
+    };
+    VisitItem: {
+      /** @description 0 for a service line */
+      id: number;
+      /** @description Service id */
+      item_id: number;
+      /** @description 1: a service */
+      item_type_id: number;
+      record_id: number;
+      item_title: string;
+      /** @description Quantity */
+      amount: number;
+      /** @description Before the discount */
+      first_cost: number;
+      /** @description Same as cost */
+      manual_cost: number;
+      /** @description The line's own discount percent (loyalty discounts are rows) */
+      discount: number;
+      /** @description The line's cost */
+      cost: number;
+      /** @description Team member id */
+      master_id: number;
+      good_id: number;
+      service_id: number;
+      event_id: number;
+      is_service: boolean;
+      is_event: boolean;
+      is_good: boolean;
+    };
+    /** VisitLoyaltyTransaction */
+    VisitLoyaltyTransaction: {
+      id: number;
+      /** @description 1: recorded (only live transactions are listed here) */
+      status_id: number;
+      /** @description As Altegio shows it: positive for a discount, an accrual or a card withdrawal */
+      amount: number;
+      type_id: number;
+      /** @description Program id; 0 when no program made it (a card withdrawal) */
+      program_id: number;
+      /** @description 0 for a row of no card */
+      card_id: number;
+      /** @description Chain id */
+      salon_group_id: number;
+      /** @description Service id of an item-bound row; 0 otherwise (accruals) */
+      item_id: number;
+      /** @description 1 a service; 0 not bound to an item */
+      item_type_id: number;
+      /** @description Appointment id; 0 when none */
+      item_record_id: number;
+      /** @description 0: goods are a later wave */
+      goods_transaction_id: number;
+      is_discount: boolean;
+      /** @description true for a card withdrawal (type 3) */
+      is_loyalty_withdraw: boolean;
+      /** @description Transaction type */
+      type: {
+        id: number;
+        title: string;
+      };
+    };
+    /** VisitLoyaltyTransactionWithProgram */
+    VisitLoyaltyTransactionWithProgram: {
+      id: number;
+      /** @description 1: recorded (only live transactions are listed here) */
+      status_id: number;
+      /** @description As Altegio shows it: positive for a discount, an accrual or a card withdrawal */
+      amount: number;
+      type_id: number;
+      /** @description Program id; 0 when no program made it (a card withdrawal) */
+      program_id: number;
+      /** @description 0 for a row of no card */
+      card_id: number;
+      /** @description Chain id */
+      salon_group_id: number;
+      /** @description Service id of an item-bound row; 0 otherwise (accruals) */
+      item_id: number;
+      /** @description 1 a service; 0 not bound to an item */
+      item_type_id: number;
+      /** @description Appointment id; 0 when none */
+      item_record_id: number;
+      /** @description 0: goods are a later wave */
+      goods_transaction_id: number;
+      is_discount: boolean;
+      /** @description true for a card withdrawal (type 3) */
+      is_loyalty_withdraw: boolean;
+      /** @description Transaction type */
+      type: {
+        id: number;
+        title: string;
+      };
+      /** @description The program that made it; null for a row of no program (a card withdrawal) */
+      program: {
+        id: number;
+        title: string;
+        /** @description Chain id */
+        group_id: number;
+        loyalty_type_id: number;
+        item_type_id: number;
+        value: number;
+        /** @description 1 percent, 2 fixed amount */
+        value_unit_id: number;
+      } | null;
     };
   };
   responses: never;
@@ -6589,6 +7129,599 @@ export interface operations {
       };
     };
   };
+  get_appointment: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Location id */
+        location_id: number;
+        /** @description Appointment (record) id */
+        record_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            success: true;
+            data: components['schemas']['Appointment'];
+            meta: unknown[];
+          };
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  update_appointment: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Extension (not Altegio). Makes the write safe to retry: the same key with the same request within 24 hours replays the first answer (status and body) with `Idempotency-Replayed: true`; the same key with another request is 422; while the first request still runs, 409. Scoped to the partner token. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description Location id */
+        location_id: number;
+        /** @description Appointment (record) id */
+        record_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AppointmentBody'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          'Idempotency-Replayed': components['headers']['IdempotencyReplayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            success: true;
+            data: components['schemas']['Appointment'];
+            meta: unknown[];
+          };
+        };
+      };
+      /** @description Bad request: malformed JSON or an unparseable body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Conflict: a request with this Idempotency-Key is still running. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Payload too large: the body is over the limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unsupported media type: send the body as application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The server or its database is busy; retry after Retry-After seconds. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  delete_appointment: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Extension (not Altegio). Makes the write safe to retry: the same key with the same request within 24 hours replays the first answer (status and body) with `Idempotency-Replayed: true`; the same key with another request is 422; while the first request still runs, 409. Scoped to the partner token. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description Location id */
+        location_id: number;
+        /** @description Appointment (record) id */
+        record_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description No Content */
+      204: {
+        headers: {
+          'Idempotency-Replayed': components['headers']['IdempotencyReplayed'];
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Bad request: malformed JSON or an unparseable body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Conflict: a request with this Idempotency-Key is still running. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Payload too large: the body is over the limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unsupported media type: send the body as application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The server or its database is busy; retry after Retry-After seconds. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  get_appointment_list: {
+    parameters: {
+      query?: {
+        /** @description Page number, from 1 to 1000000 */
+        page?: number;
+        /** @description Page size: 1 to 1000, default 300 */
+        count?: number;
+        /** @description Only appointments with this team member */
+        staff_id?: number;
+        /** @description Only appointments of this client */
+        client_id?: number;
+        /** @description Only appointments created by this user */
+        created_user_id?: number;
+        /** @description From this day (the appointment's own day), included */
+        start_date?: string;
+        /** @description To this day (the appointment's own day), included */
+        end_date?: string;
+        /** @description Created from this day (UTC), included */
+        c_start_date?: string;
+        /** @description Created up to this day (UTC), included */
+        c_end_date?: string;
+        /** @description Created or changed at or after this instant (UTC when no offset is given) */
+        changed_after?: string;
+        /** @description Created or changed at or before this instant (UTC when no offset is given) */
+        changed_before?: string;
+        /** @description 1: deleted ones too */
+        with_deleted?: number;
+      };
+      header?: never;
+      path: {
+        /** @description Location id */
+        location_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            success: true;
+            data: components['schemas']['Appointment'][];
+            meta: {
+              count: number;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  create_appointment: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Extension (not Altegio). Makes the write safe to retry: the same key with the same request within 24 hours replays the first answer (status and body) with `Idempotency-Replayed: true`; the same key with another request is 422; while the first request still runs, 409. Scoped to the partner token. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description Location id */
+        location_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AppointmentBody'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          'Idempotency-Replayed': components['headers']['IdempotencyReplayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            success: true;
+            data: components['schemas']['Appointment'];
+            meta: unknown[];
+          };
+        };
+      };
+      /** @description Bad request: malformed JSON or an unparseable body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Conflict: a request with this Idempotency-Key is still running. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Payload too large: the body is over the limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unsupported media type: send the body as application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The server or its database is busy; retry after Retry-After seconds. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
   get_service_list: {
     parameters: {
       query?: {
@@ -7939,6 +9072,361 @@ export interface operations {
       };
       /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
       422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  get_visit_details: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Location id */
+        location_id: number;
+        /** @description Appointment (record) id */
+        record_id: number;
+        /** @description Visit id */
+        visit_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            success: true;
+            data: components['schemas']['VisitDetails'];
+            meta: unknown[];
+          };
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  get_loyalty_transactions_by_visit: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Visit id */
+        visit_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['VisitLoyaltyTransactionWithProgram'][];
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  get_visit: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Visit id */
+        visit_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            success: true;
+            data: components['schemas']['Visit'];
+            meta: unknown[];
+          };
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  update_visit: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Extension (not Altegio). Makes the write safe to retry: the same key with the same request within 24 hours replays the first answer (status and body) with `Idempotency-Replayed: true`; the same key with another request is 422; while the first request still runs, 409. Scoped to the partner token. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description Visit id */
+        visit_id: number;
+        /** @description Appointment (record) id */
+        record_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateVisitBody'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'Idempotency-Replayed': components['headers']['IdempotencyReplayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            success: true;
+            data: components['schemas']['Visit'];
+            meta: unknown[];
+          };
+        };
+      };
+      /** @description Bad request: malformed JSON or an unparseable body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Conflict: a request with this Idempotency-Key is still running. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Payload too large: the body is over the limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unsupported media type: send the body as application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The server or its database is busy; retry after Retry-After seconds. */
+      503: {
         headers: {
           [name: string]: unknown;
         };

@@ -34,6 +34,8 @@ import { referralProgramsRoutes } from './modules/referral-programs/referral-pro
 import { servicesRoutes } from './modules/services/services.routes.js';
 import { staffRoutes } from './modules/staff/staff.routes.js';
 import { transactionsRoutes } from './modules/transactions/transactions.routes.js';
+import { recordsRoutes } from './modules/records/records.routes.js';
+import { visitsRoutes } from './modules/visits/visits.routes.js';
 import type { Services } from './services.js';
 
 /** buildApp's options (exported with it: this file is the package's entry point, `exports` "."). */
@@ -131,6 +133,8 @@ export async function buildApp({ services, config, logger = true }: AppOptions):
       await api.register(servicesRoutes, { services: catalog, writes });
       await api.register(staffRoutes, { staff, writes });
       await api.register(accountsRoutes, { accounts });
+      await api.register(recordsRoutes, { records: services.records, writes });
+      await api.register(visitsRoutes, { visits: services.visits, access: auth, writes });
     },
     { prefix: '/api/v1' },
   );

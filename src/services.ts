@@ -15,6 +15,8 @@ import { ServicesService } from './modules/services/services.service.js';
 import { SetupService } from './modules/setup/setup.service.js';
 import { StaffService } from './modules/staff/staff.service.js';
 import { TransactionsService } from './modules/transactions/transactions.service.js';
+import { RecordsService } from './modules/records/records.service.js';
+import { VisitsService } from './modules/visits/visits.service.js';
 
 /** Every service, built once over one database; shared by the HTTP app and the admin CLI. */
 export interface Services {
@@ -36,12 +38,15 @@ export interface Services {
   catalog: ServicesService;
   staff: StaffService;
   accounts: AccountsService;
+  visits: VisitsService;
+  records: RecordsService;
   writes: WriteRunner;
 }
 
 export function createServices(database: DatabaseHandle): Services {
   const { db } = database;
   const idempotency = new IdempotencyRepository(db);
+  const visits = new VisitsService(db);
   return {
     database,
     auth: new AuthService(db),
@@ -59,6 +64,8 @@ export function createServices(database: DatabaseHandle): Services {
     catalog: new ServicesService(db),
     staff: new StaffService(db),
     accounts: new AccountsService(db),
+    visits,
+    records: new RecordsService(db, visits),
     writes: new WriteRunner(db, idempotency),
   };
 }

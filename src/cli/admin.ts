@@ -350,11 +350,11 @@ const commands: Record<string, Command> = {
     run: async (s) => ({ purged: await s.idempotency.purgeExpired() }),
   },
   verify: {
-    summary: "recompute every card's balance from its transactions; exit 1 on any mismatch",
+    summary: "recompute every card's balance from its transactions, check every row; exit 1 on any finding",
     options: {},
     run: async (s) => {
       const report = await s.ledger.verify();
-      return { ok: report.mismatches.length === 0, ...report };
+      return { ok: report.mismatches.length === 0 && report.rows.length === 0, ...report };
     },
     exitCode: (result) => ((result as { ok: boolean }).ok ? 0 : 1),
   },

@@ -275,6 +275,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'Services', description: "A location's service catalogue (SPEC §6, V1)" },
         { name: 'Team Members', description: "A location's team members (staff, masters; SPEC §6, V2)" },
         { name: 'Accounts', description: "A location's accounts (checkouts) that visits are paid into (V3)" },
+        { name: 'Appointments', description: 'Appointments (records): each is its own visit' },
+        { name: 'Visits', description: 'Visits: paying, closing (which earns cashback) and reopening' },
       ],
       components: {
         securitySchemes: {

@@ -18,6 +18,15 @@ const TRANSACTION_KEYS = [
   'type',
   'type_id',
   'visit_id',
+  // Altegio's item fields (L-23) and the extension fields of SPEC §6.6.
+  'item_id',
+  'item_record_id',
+  'item_type_id',
+  'is_discount',
+  'is_loyalty_withdraw',
+  'goods_transaction_id',
+  'balance_effect',
+  'cancels_id',
 ].sort();
 
 const CREATED = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+0000$/;
@@ -85,7 +94,15 @@ describeEachDialect('card transaction history (extension)', (ctx) => {
       type: { id: 5, title: 'Manual top-up' },
       visit_id: 0,
       program_id: 0,
+      item_id: 0,
+      item_record_id: 0,
+      item_type_id: 0,
+      is_discount: false,
+      is_loyalty_withdraw: false,
+      goods_transaction_id: 0,
       status_id: 1,
+      balance_effect: topUp.amount,
+      cancels_id: 0,
       actor: { partner_id: world.partner.id, user_id: world.user.id, user_name: 'Tester' },
     });
     expect(topUp.created).toMatch(CREATED);
@@ -93,6 +110,8 @@ describeEachDialect('card transaction history (extension)', (ctx) => {
       company_id: null,
       company: null,
       type: { id: 6, title: 'Manual withdrawal' },
+      amount: -3,
+      balance_effect: -3,
     });
     expect(topUp.id).toBeGreaterThan(withdrawal.id);
   });

@@ -1,11 +1,23 @@
 import { beforeAll, expect, it } from 'vitest';
 import { DEMO, DEMO_AUTH, describeEachDialect } from '../helpers/app.js';
 import { HTTP_METHODS } from '../helpers/contract.js';
+import { defaultAccounts, insertService, insertStaff } from '../helpers/visits.js';
 
 type JsonObject = Record<string, any>;
 
 /** The kinds of entity an id in a path or body names. */
-type Kind = 'chain' | 'location' | 'card' | 'client' | 'cardType' | 'program' | 'service' | 'staff';
+type Kind =
+  | 'chain'
+  | 'location'
+  | 'card'
+  | 'client'
+  | 'cardType'
+  | 'program'
+  | 'visit'
+  | 'record'
+  | 'staff'
+  | 'service'
+  | 'account';
 type Ids = Record<Kind, number>;
 
 /** Path parameters that name an entity; a new one must be added here (the walk fails on it). */
@@ -18,6 +30,8 @@ const KIND_OF_PARAM: Record<string, Kind> = {
   loyalty_program_id: 'program',
   service_id: 'service',
   staff_id: 'staff',
+  visit_id: 'visit',
+  record_id: 'record',
 };
 /** Path parameters that name no entity, and the value the walk sends. */
 const PLAIN_PARAMS: Record<string, string> = { phone: DEMO.phone };
@@ -66,7 +80,21 @@ const BODIES: Record<string, unknown> = {
   create_team_member_quick: { name: 'Walk', specialization: '' },
   deprecated_create_team_member: { name: 'Walk' },
   update_team_member: { name: 'Walk' },
+  create_appointment: appointment(),
+  update_appointment: appointment(),
+  update_visit: { attendance: 0, comment: '', new_transactions: [{ amount: 1, account_id: id('account') }] },
 };
+
+/** An appointment body naming a team member and a service (varied like the other ids). */
+function appointment() {
+  return {
+    staff_id: id('staff'),
+    services: [{ id: id('service') }],
+    client: { phone: '+13155550197' },
+    datetime: '2024-03-01T10:00:00+03:00',
+    seance_length: 3600,
+  };
+}
 
 /** Every slot (path parameter or body id) of an operation, and how to fill them. */
 function slotsOf(path: string, body: unknown): { name: string; kind: Kind }[] {
@@ -134,26 +162,49 @@ describeEachDialect('tenancy: foreign ids are answered like missing ones, on eve
     client: MISSING,
     cardType: MISSING,
     program: MISSING,
-    service: MISSING,
+    visit: MISSING,
+    record: MISSING,
     staff: MISSING,
+    service: MISSING,
+    account: MISSING,
   };
-  const own: Ids = {
-    chain: DEMO.chainId,
-    location: DEMO.locationId,
-    card: DEMO.cardId,
-    client: DEMO.clientId,
-    cardType: 10992,
-    program: 18005,
-    service: DEMO.haircutServiceId,
-    staff: DEMO.staffId,
-  };
+  let own: Ids;
   /** Another partner's chain: the demo partner reaches none of it. */
   let otherPartner: Ids;
   /** The demo's second chain: the demo partner is connected to its location, the user granted nothing. */
   let otherChain: Ids;
   let operations: { method: string; path: string; operation: JsonObject }[];
 
+  /**
+   * A location's catalogue (a service, a team member, its accounts) and an open appointment there,
+   * made by a user granted the location (the demo partner's token, or the world's).
+   */
+  async function visitAt(locationId: number, partnerToken: string, userToken: string) {
+    const service = await insertService(ctx.database, locationId, 'Walk service', 100_000);
+    const staff = await insertStaff(ctx.database, locationId, 'Walk master');
+    const { cash: account } = await defaultAccounts(ctx.database, locationId);
+    const res = await ctx.api('POST', `/records/${locationId}`, `Bearer ${partnerToken}, User ${userToken}`, {
+      staff_id: staff,
+      services: [{ id: service }],
+      client: { phone: '+13155550196' },
+      datetime: '2024-03-01T10:00:00+03:00',
+      seance_length: 3600,
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const { id: record, visit_id: visit } = res.json().data;
+    return { visit, record, staff, service, account };
+  }
+
   beforeAll(async () => {
+    own = {
+      chain: DEMO.chainId,
+      location: DEMO.locationId,
+      card: DEMO.cardId,
+      client: DEMO.clientId,
+      cardType: 10992,
+      program: 18005,
+      ...(await visitAt(DEMO.locationId, DEMO.partnerToken, DEMO.userToken)),
+    };
     const w = await ctx.factory.world({ programs: true });
     const card = await ctx.issueCard(w);
     const client = await ctx.database.db
@@ -168,14 +219,20 @@ describeEachDialect('tenancy: foreign ids are answered like missing ones, on eve
       client: client.id,
       cardType: w.cardTypeId,
       program: w.programId!,
-      service: await ctx.factory.setup.createService(w.locationId, { title: 'Their service' }),
-      staff: await ctx.factory.setup.createStaff(w.locationId, { name: 'Their master' }),
+      ...(await visitAt(w.locationId, w.partner.token, w.user.token)),
     };
     const otherClient = await ctx.database.db
       .selectFrom('clients')
       .select('id')
       .where('location_id', '=', DEMO.otherLocationId)
       .executeTakeFirstOrThrow();
+    // The demo user is not granted the other chain: its appointment is made by a user who is.
+    const otherUser = await ctx.factory.setup.createUser({
+      login: `walk${Date.now()}@example.com`,
+      password: 'secret-password',
+      locationIds: [DEMO.otherLocationId],
+      chainIds: [DEMO.otherChainId],
+    });
     const otherProgram = await ctx.factory.setup.createProgram({
       chainId: DEMO.otherChainId,
       title: 'Other program',
@@ -191,8 +248,7 @@ describeEachDialect('tenancy: foreign ids are answered like missing ones, on eve
       client: otherClient.id,
       cardType: 30001,
       program: otherProgram,
-      service: await ctx.factory.setup.createService(DEMO.otherLocationId, { title: 'Other service' }),
-      staff: await ctx.factory.setup.createStaff(DEMO.otherLocationId, { name: 'Other master' }),
+      ...(await visitAt(DEMO.otherLocationId, DEMO.partnerToken, otherUser.token)),
     };
     const document = (await ctx.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     operations = Object.entries<JsonObject>(document.paths).flatMap(([path, item]) =>

@@ -81,7 +81,7 @@ export class Factory {
     const sum = await this.database.db
       .selectFrom('transactions')
       .select((eb) => [
-        eb.fn.coalesce(eb.fn.sum<number>('amount_minor'), eb.lit(0)).as('total'),
+        eb.fn.coalesce(eb.fn.sum<number>('balance_effect_minor'), eb.lit(0)).as('total'),
         eb.fn.countAll<number>().as('rows'),
       ])
       .where('card_id', '=', cardId)

@@ -1,4 +1,4 @@
-import type { Db } from '../../db/database.js';
+import type { Db, Executor } from '../../db/database.js';
 import { setupCached } from '../../db/setup-cache.js';
 import type { UserRow } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
@@ -189,10 +189,13 @@ export class AuthService implements Authorizer {
 
   /**
    * Whether the caller may act on this location: the partner connected to it and the user granted
-   * it, as `requireLocation` demands (an entity found elsewhere is answered as not found).
+   * it, as `requireLocation` demands (an entity found elsewhere is answered as not found). A write
+   * that checks it inside its transaction passes the transaction: a second connection taken from
+   * the pool while the transaction holds one could wait for ever once the pool is spent.
    */
-  async grantsLocation(auth: AuthContext, locationId: number): Promise<boolean> {
-    const row = await this.repo.locationAccess(locationId, auth.partnerId, auth.user?.id ?? null);
+  async grantsLocation(auth: AuthContext, locationId: number, executor?: Executor): Promise<boolean> {
+    const repo = executor ? new AuthRepository(executor) : this.repo;
+    const row = await repo.locationAccess(locationId, auth.partnerId, auth.user?.id ?? null);
     return Boolean(row?.partner_ok && row.user_ok);
   }
 

@@ -1,3 +1,4 @@
+import { maxDiscountValues } from '../../lib/loyalty-rules.js';
 import { loyaltyTypeById } from '../../lib/loyalty-types.js';
 import { toMajor } from '../../lib/money.js';
 import type { ProgramWithRules } from '../programs/programs.repository.js';
@@ -81,43 +82,13 @@ export function toCardTypeWire(type: {
 }
 
 /**
- * SPEC §3: the largest discount the card earns now from the discount programs (types 1–4) of
- * its type. A static program gives its value (its rule's value when it has one); a cumulative
- * one the value of the highest rule whose threshold the card has reached — visits, or the
- * sold/paid amount in whole currency units. Percent programs feed the first figure, fixed
- * amounts the second.
+ * SPEC §3: with the largest discount the card earns now from the discount programs (types 1–4) of
+ * its type (lib/loyalty-rules.ts, the arithmetic cashback shares), in percent and currency units.
  */
-function maxDiscounts(
-  card: CardFigures,
-  programs: readonly ProgramWithRules[],
-): { percent: number; amount: number } {
-  let percent = 0;
-  let amount = 0;
-  for (const { program, rules } of programs) {
-    if (program.loyalty_type_id < 1 || program.loyalty_type_id > 4) continue;
-    const type = loyaltyTypeById(program.loyalty_type_id);
-    let value: number;
-    if (type.is_static) {
-      value = rules[0] ? rules[0].value_hundredths / 100 : program.value;
-    } else {
-      const reached =
-        type.basis === 'visits'
-          ? card.visits_count
-          : type.basis === 'sold'
-            ? toMajor(card.sold_minor)
-            : toMajor(card.paid_minor);
-      value = Math.max(
-        0,
-        ...rules.filter((r) => r.parameter <= reached).map((r) => r.value_hundredths / 100),
-      );
-    }
-    if (program.value_unit_id === 1) percent = Math.max(percent, value);
-    else amount = Math.max(amount, value);
-  }
-  return { percent, amount };
-}
-
 export function toBalanceWire(card: CardFigures, programs: readonly ProgramWithRules[]): CardBalanceWire {
-  const { percent, amount } = maxDiscounts(card, programs);
-  return Object.assign(cardFigures(card), { max_discount_percent: percent, max_discount_amount: amount });
+  const reached = maxDiscountValues(card, programs);
+  return Object.assign(cardFigures(card), {
+    max_discount_percent: reached.percent / 100,
+    max_discount_amount: reached.amount / 100,
+  });
 }

@@ -45,18 +45,21 @@ const liveCardsByPhone = prepared((db, p: { chainId: number; phone: string }) =>
 
 /**
  * The balance change, guarded in its own statement: a card not live in the chain, or a
- * withdrawal that would take the balance below zero, matches no row.
+ * withdrawal that would take the balance below zero, matches no row. `removedToo` lets a removed
+ * card's balance follow a compensating row (a visit reopened after the card was removed: its
+ * balance must stay the sum of its rows); the floor at zero holds all the same.
  */
 const guardedBalanceUpdate = (
   db: QueryCreator<Database>,
   p: { chainId: number; cardId: number; delta: number },
+  options: { removedToo?: boolean } = {},
 ) =>
   db
     .updateTable('cards')
     .set({ balance_minor: sql<number>`balance_minor + ${p.delta}` })
     .where('id', '=', p.cardId)
     .where('chain_id', '=', p.chainId)
-    .where('removed_at', 'is', null)
+    .$if(!options.removedToo, (qb) => qb.where('removed_at', 'is', null))
     .where(sql<boolean>`balance_minor + ${p.delta} >= 0`)
     .returning(CARD_FIGURE_COLUMNS);
 
@@ -75,6 +78,26 @@ type NewLedgerRow = {
   title: string;
   partner_id: number;
   user_id: number | null;
+};
+
+/**
+ * Any ledger row (SPEC §6.6) as the services hand it over: a visit's rows and compensations carry
+ * their place in the visit and their balance effect, which may differ from the amount (0 for a
+ * discount, −amount for a card withdrawal).
+ */
+export type LedgerRowValues = NewLedgerRow & {
+  balance_effect_minor: number;
+  program_id: number | null;
+  referral_program_id: number | null;
+  visit_id: number | null;
+  record_id: number | null;
+  item_id: number;
+  item_type_id: number;
+  is_discount: number;
+  is_loyalty_withdraw: number;
+  /** 1 recorded, 2 a compensation. */
+  status_id: number;
+  cancels_id: number | null;
 };
 
 const insertTransaction = prepared((db, p: NewLedgerRow & { created_at: string }) =>
@@ -243,5 +266,54 @@ export class CardsRepository {
     const [ledger] = await insertTransaction(this.db, values);
     if (!ledger) throw new Error('transaction insert returned no row');
     return card;
+  }
+
+  /**
+   * A visit's ledger row (SPEC §6.6): the card's balance moves by the row's balance effect through
+   * the same guarded update as a manual transaction, then the row is written; both run in the
+   * caller's transaction (required on both dialects). Undefined, and nothing written, when the
+   * card is not live in the chain (unless `removedToo`) or the balance would go below zero. The
+   * row's id comes back with the card's figures.
+   */
+  async applyLedgerRow(
+    row: LedgerRowValues,
+    options: { removedToo?: boolean } = {},
+  ): Promise<{ card: CardFigures; rowId: number } | undefined> {
+    if (!this.db.isTransaction) throw new Error('a ledger row needs a transaction');
+    const card = await guardedBalanceUpdate(
+      this.db,
+      { chainId: row.chain_id, cardId: row.card_id, delta: row.balance_effect_minor },
+      options,
+    ).executeTakeFirst();
+    if (!card) return undefined;
+    const { id } = await this.db
+      .insertInto('transactions')
+      .values({ ...row, created_at: nowIso() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return { card, rowId: id };
+  }
+
+  /**
+   * Moves a card's visit counters (SPEC §6.3: a close adds, a reopen takes back) and answers its
+   * figures after the change; undefined when the card is not live (unless `removedToo`: a reopen
+   * takes back from a card removed since the close what the close added).
+   */
+  moveCounters(
+    cardId: number,
+    delta: { visits: number; sold_minor: number; paid_minor: number },
+    options: { removedToo?: boolean } = {},
+  ): Promise<CardFigures | undefined> {
+    return this.db
+      .updateTable('cards')
+      .set({
+        visits_count: sql<number>`visits_count + ${delta.visits}`,
+        sold_minor: sql<number>`sold_minor + ${delta.sold_minor}`,
+        paid_minor: sql<number>`paid_minor + ${delta.paid_minor}`,
+      })
+      .where('id', '=', cardId)
+      .$if(!options.removedToo, (qb) => qb.where('removed_at', 'is', null))
+      .returning(CARD_FIGURE_COLUMNS)
+      .executeTakeFirst();
   }
 }

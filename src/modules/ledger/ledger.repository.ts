@@ -33,6 +33,37 @@ export class LedgerRepository {
       .execute();
   }
 
+  /**
+   * Rows that break SPEC §6.6, each with what is wrong (the first rule it breaks): a balance effect
+   * its type does not give (a discount moves nothing, a card withdrawal moves −amount, every other
+   * row its amount), a status other than 1 recorded / 2 compensation, a compensation that points at
+   * nothing or at a row it does not mirror (another status, type or card, amounts not negated), a
+   * recorded row that points at one. In id order.
+   */
+  brokenRows() {
+    const problem = sql<string>`case
+      when t.balance_effect_minor <> case t.type_id when 1 then 0 when 3 then -t.amount_minor else t.amount_minor end
+        then 'balance effect does not follow from the type and amount'
+      when t.status_id not in (1, 2) then 'unknown status'
+      when t.status_id = 1 and t.cancels_id is not null then 'a recorded row names a row it cancels'
+      when t.status_id = 2 and t.cancels_id is null then 'a compensation cancels nothing'
+      when t.status_id = 1 then null
+      when o.id is null then 'a compensation of a row that does not exist'
+      when o.status_id <> 1 then 'a compensation of a compensation'
+      when o.type_id <> t.type_id or coalesce(o.card_id, 0) <> coalesce(t.card_id, 0)
+        then 'a compensation of a row of another type or card'
+      when o.amount_minor <> -t.amount_minor or o.balance_effect_minor <> -t.balance_effect_minor
+        then 'a compensation whose amounts are not the negated amounts of the row it cancels'
+      end`;
+    return this.db
+      .selectFrom('transactions as t')
+      .leftJoin('transactions as o', 'o.id', 't.cancels_id')
+      .select(['t.id', 't.card_id', 't.cancels_id', problem.as('problem')])
+      .where(sql<boolean>`(${problem}) is not null`)
+      .orderBy('t.id')
+      .execute();
+  }
+
   /** How many cards and transaction rows there are. */
   counts() {
     return this.db

@@ -10,6 +10,11 @@ export interface TransactionFilter {
   typeIds?: number[];
   locationIds?: number[];
   visitIds?: number[];
+  /**
+   * Live rows only (SPEC §6.6): recorded (status 1) and named by no compensation. Altegio's chain
+   * list shows these; the card history (ours) shows every row, compensations included.
+   */
+  liveOnly?: boolean;
 }
 
 export interface TransactionListRow {
@@ -26,6 +31,14 @@ export interface TransactionListRow {
   user_name: string | null;
   program_id: number | null;
   visit_id: number | null;
+  record_id: number | null;
+  item_id: number;
+  item_type_id: number;
+  is_discount: number;
+  is_loyalty_withdraw: number;
+  referral_program_id: number | null;
+  balance_effect_minor: number;
+  cancels_id: number | null;
   status_id: number;
   created_at: string;
 }
@@ -42,6 +55,17 @@ export class TransactionsRepository {
     if (filter.typeIds?.length) query = query.where('t.type_id', 'in', filter.typeIds);
     if (filter.locationIds?.length) query = query.where('t.location_id', 'in', filter.locationIds);
     if (filter.visitIds?.length) query = query.where('t.visit_id', 'in', filter.visitIds);
+    if (filter.liveOnly) {
+      query = query
+        .where('t.status_id', '=', 1)
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb.selectFrom('transactions as c').select('c.id').whereRef('c.cancels_id', '=', 't.id'),
+            ),
+          ),
+        );
+    }
     return query;
   }
 
@@ -67,6 +91,14 @@ export class TransactionsRepository {
         'u.name as user_name',
         't.program_id',
         't.visit_id',
+        't.record_id',
+        't.item_id',
+        't.item_type_id',
+        't.is_discount',
+        't.is_loyalty_withdraw',
+        't.referral_program_id',
+        't.balance_effect_minor',
+        't.cancels_id',
         't.status_id',
         't.created_at',
       ]);

@@ -45,7 +45,9 @@ export const transactionsRoutes: FastifyPluginAsync<{ transactions: Transactions
       summary: 'Get the transaction history of a loyalty card',
       description:
         'Extension (not in Altegio): every transaction of the card, wherever in the chain it was ' +
-        'recorded, as the `Transaction` objects of the chain list. ' +
+        'recorded, as the `Transaction` objects of the chain list — compensations included (status 2, ' +
+        '`cancels_id` naming the row they cancel), and the rows they cancel, so the sum of ' +
+        "`balance_effect` is the card's balance. " +
         PAGING +
         ' The card must belong to the location chain (else 404); a removed card keeps its history ' +
         'and it stays readable here.',
@@ -71,9 +73,11 @@ export const transactionsRoutes: FastifyPluginAsync<{ transactions: Transactions
         PAGING +
         ' `types[]`, `company_ids[]` and `visit_ids[]` narrow the list (also accepted as `types=…` or ' +
         '`types[0]=…`); a chain-level transaction has no company, so any `company_ids[]` leaves it out. ' +
-        'Transactions of removed cards are listed. Fields Altegio has for memberships, certificates and ' +
-        'goods (abonement_id, certificate_id, goods_transaction_id, …) are not rendered: this server has ' +
-        'no such transactions.',
+        'Transactions of removed cards are listed. Live transactions only (SPEC §6.6): a reversed ' +
+        'accrual (its visit reopened) and its compensation are left out; the card history shows both. ' +
+        'Fields Altegio has for memberships and certificates (abonement_id, certificate_id, ' +
+        'services_transaction_id) are not rendered: this server has no such transactions; ' +
+        '`goods_transaction_id` is 0.',
       tag: 'Chain Loyalty Programs',
       ...IN_CHAIN,
       preValidation: foldArrayParams,

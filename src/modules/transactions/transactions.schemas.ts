@@ -29,12 +29,32 @@ export const TransactionSchema = Type.Object(
     type: TransactionTypeRef,
     amount: Type.Number({
       description:
-        'Signed change of the card balance: positive for an accrual or top-up, negative for a withdrawal',
+        'The amount as Altegio shows it: signed for a manual transaction (positive top-up, negative ' +
+        'withdrawal); positive for a discount, an accrual or a card withdrawal; negated in a compensation. ' +
+        'What it does to the balance is `balance_effect`',
     }),
     title: Type.String({ description: 'Comment given with the transaction (extension); "" when none' }),
     visit_id: Type.Integer({ description: 'Visit id; 0 when the transaction belongs to no visit' }),
     program_id: Type.Integer({ description: 'Loyalty program id; 0 when no program made it (manual ones)' }),
-    status_id: Type.Integer({ description: '1 for a recorded transaction' }),
+    item_id: Type.Integer({
+      description: 'Service id of an item-bound row (discount, card withdrawal); 0 otherwise',
+    }),
+    item_record_id: Type.Integer({ description: 'Appointment (record) id of a visit row; 0 otherwise' }),
+    item_type_id: Type.Integer({
+      description: '1 a service; 0 not bound to an item (accruals, manual ones)',
+    }),
+    is_discount: Type.Boolean({ description: 'true for a promotion discount (type 1)' }),
+    is_loyalty_withdraw: Type.Boolean({ description: 'true for a card withdrawal (type 3)' }),
+    goods_transaction_id: Type.Integer({ description: '0: goods are a later wave' }),
+    status_id: Type.Integer({
+      description: '1 recorded; 2 a compensation (extension: it cancels the row `cancels_id` names)',
+    }),
+    balance_effect: Type.Number({
+      description:
+        'Extension: the signed change of the card balance (0 for a discount, negative for a withdrawal); ' +
+        "a card's balance is the sum of its rows' balance_effect",
+    }),
+    cancels_id: Type.Integer({ description: 'Extension: the row a compensation cancels; 0 when none' }),
     actor: Type.Object(
       {
         partner_id: Type.Union([Type.Integer(), Type.Null()], { description: 'Partner whose token made it' }),

@@ -69,6 +69,7 @@ export class TransactionsService {
         typeIds: query['types[]']?.map(Number),
         locationIds: query['company_ids[]'],
         visitIds: query['visit_ids[]'],
+        liveOnly: true,
       },
       query.page,
       query.count,

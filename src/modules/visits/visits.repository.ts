@@ -1,0 +1,496 @@
+import { sql } from 'kysely';
+import { postgresOf, type Executor } from '../../db/database.js';
+import { nowIso } from '../../lib/time.js';
+
+/** A service line as the services hand it over (money in minor units, the discount in hundredths). */
+export interface LineValues {
+  service_id: number;
+  amount: number;
+  first_cost_minor: number;
+  discount_hundredths: number;
+  cost_minor: number;
+}
+
+/** The record columns an appointment's create or replace sets. */
+export interface RecordValues {
+  staff_id: number;
+  client_id: number;
+  datetime: string;
+  starts_at: string;
+  local_date: string;
+  seance_length: number;
+  technical_break_duration: number | null;
+  comment: string;
+  api_id: string;
+  save_if_busy: number;
+  send_sms: number;
+  sms_remain_hours: number | null;
+  email_remain_hours: number | null;
+  custom_color: string;
+  record_labels: string;
+  custom_fields: string;
+}
+
+/** What an appointment list selects; each field narrows it when given. */
+export interface RecordFilter {
+  locationId: number;
+  staffId?: number;
+  clientId?: number;
+  createdUserId?: number;
+  /** The appointment's own day (Y-m-d), both included. */
+  startDate?: string;
+  endDate?: string;
+  /** ISO instants: created_at >= createdFrom and < createdUntil. */
+  createdFrom?: string;
+  createdUntil?: string;
+  /** ISO instants: updated_at >= changedAfter and <= changedBefore. */
+  changedAfter?: string;
+  changedBefore?: string;
+  withDeleted: boolean;
+}
+
+/** Loyalty row types that lower a visit's amount due: 1 promotion discount, 3 card withdrawal. */
+const DUE_LOWERING_TYPES = [1, 3];
+
+/** A record with its visit, team member and client: what an appointment object is made of. */
+const recordsWithRefs = (db: Executor) =>
+  db
+    .selectFrom('records as r')
+    .innerJoin('visits as v', 'v.id', 'r.visit_id')
+    .innerJoin('staff as s', 's.id', 'r.staff_id')
+    .innerJoin('clients as c', 'c.id', 'r.client_id')
+    .selectAll('r')
+    .select([
+      'v.attendance',
+      'v.state',
+      's.name as staff_name',
+      's.specialization as staff_specialization',
+      's.position_id as staff_position_id',
+      's.avatar as staff_avatar',
+      's.avatar_big as staff_avatar_big',
+      'c.name as client_name',
+      'c.phone as client_phone',
+      'c.email as client_email',
+    ]);
+
+export type RecordWithRefs = Awaited<
+  ReturnType<ReturnType<typeof recordsWithRefs>['executeTakeFirstOrThrow']>
+>;
+
+/**
+ * SQL for visits and what hangs on them: appointments (records) and their service lines, the visit
+ * document, money payments, closings, and the visit's loyalty rows. No business rules here.
+ */
+export class VisitsRepository {
+  constructor(private readonly db: Executor) {}
+
+  // --- visits -------------------------------------------------------------------------------
+
+  async insertVisit(values: {
+    location_id: number;
+    chain_id: number;
+    client_id: number;
+    attendance: number;
+  }): Promise<number> {
+    const now = nowIso();
+    const row = await this.db
+      .insertInto('visits')
+      .values({ ...values, created_at: now, updated_at: now })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  /** A live (not deleted) visit. */
+  visit(visitId: number) {
+    return this.db
+      .selectFrom('visits')
+      .selectAll()
+      .where('id', '=', visitId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+  }
+
+  /**
+   * The live visit, locked for the rest of the transaction on PostgreSQL (`FOR UPDATE`): every
+   * write that changes a visit takes this first, so concurrent writers of one visit run one after
+   * the other and each reads what the one before it committed. SQLite runs one write transaction
+   * at a time anyway (BEGIN IMMEDIATE), across processes too.
+   */
+  lockVisit(visitId: number) {
+    const query = this.db
+      .selectFrom('visits')
+      .selectAll()
+      .where('id', '=', visitId)
+      .where('deleted_at', 'is', null);
+    return (postgresOf(this.db) ? query.forUpdate() : query).executeTakeFirst();
+  }
+
+  async setVisit(visitId: number, values: { attendance?: number; comment?: string; client_id?: number }) {
+    await this.db
+      .updateTable('visits')
+      .set({ ...values, updated_at: nowIso() })
+      .where('id', '=', visitId)
+      .execute();
+  }
+
+  /** The exactly-once guard of a close: only the writer that moves the visit from open wins. */
+  async closeVisit(visitId: number): Promise<boolean> {
+    const now = nowIso();
+    const result = await this.db
+      .updateTable('visits')
+      .set({ state: 'closed', closes: sql<number>`closes + 1`, closed_at: now, updated_at: now })
+      .where('id', '=', visitId)
+      .where('state', '=', 'open')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** The guard of a reopen: only the writer that moves the visit from closed wins. */
+  async reopenVisit(visitId: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('visits')
+      .set({ state: 'open', updated_at: nowIso() })
+      .where('id', '=', visitId)
+      .where('state', '=', 'closed')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async softDeleteVisit(visitId: number, recordId: number): Promise<void> {
+    const now = nowIso();
+    await this.db
+      .updateTable('records')
+      .set({ deleted_at: now, updated_at: now })
+      .where('id', '=', recordId)
+      .execute();
+    await this.db
+      .updateTable('visits')
+      .set({ deleted_at: now, updated_at: now })
+      .where('id', '=', visitId)
+      .execute();
+  }
+
+  // --- records ------------------------------------------------------------------------------
+
+  async insertRecord(
+    values: RecordValues & {
+      location_id: number;
+      visit_id: number;
+      partner_id: number;
+      created_user_id: number | null;
+    },
+  ): Promise<number> {
+    const now = nowIso();
+    const row = await this.db
+      .insertInto('records')
+      .values({ ...values, created_at: now, updated_at: now })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  async updateRecord(recordId: number, values: Partial<RecordValues>): Promise<void> {
+    await this.db
+      .updateTable('records')
+      .set({ ...values, updated_at: nowIso() })
+      .where('id', '=', recordId)
+      .execute();
+  }
+
+  /** The record of the location with this id, with its references; deleted ones only when asked. */
+  recordAt(locationId: number, recordId: number, withDeleted = false) {
+    return recordsWithRefs(this.db)
+      .where('r.location_id', '=', locationId)
+      .where('r.id', '=', recordId)
+      .$if(!withDeleted, (qb) => qb.where('r.deleted_at', 'is', null))
+      .executeTakeFirst();
+  }
+
+  /** The live record of a visit (one appointment, one visit: SPEC §6.1). */
+  recordOfVisit(visitId: number) {
+    return recordsWithRefs(this.db)
+      .where('r.visit_id', '=', visitId)
+      .where('r.deleted_at', 'is', null)
+      .executeTakeFirst();
+  }
+
+  private filtered(filter: RecordFilter) {
+    let query = recordsWithRefs(this.db).where('r.location_id', '=', filter.locationId);
+    if (!filter.withDeleted) query = query.where('r.deleted_at', 'is', null);
+    if (filter.staffId !== undefined) query = query.where('r.staff_id', '=', filter.staffId);
+    if (filter.clientId !== undefined) query = query.where('r.client_id', '=', filter.clientId);
+    if (filter.createdUserId !== undefined) {
+      query = query.where('r.created_user_id', '=', filter.createdUserId);
+    }
+    if (filter.startDate !== undefined) query = query.where('r.local_date', '>=', filter.startDate);
+    if (filter.endDate !== undefined) query = query.where('r.local_date', '<=', filter.endDate);
+    if (filter.createdFrom !== undefined) query = query.where('r.created_at', '>=', filter.createdFrom);
+    if (filter.createdUntil !== undefined) query = query.where('r.created_at', '<', filter.createdUntil);
+    if (filter.changedAfter !== undefined) query = query.where('r.updated_at', '>=', filter.changedAfter);
+    if (filter.changedBefore !== undefined) query = query.where('r.updated_at', '<=', filter.changedBefore);
+    return query;
+  }
+
+  /** A page of the location's appointments, by start time, then id. */
+  records(filter: RecordFilter, limit: number, offset: number) {
+    return this.filtered(filter).orderBy('r.starts_at').orderBy('r.id').limit(limit).offset(offset).execute();
+  }
+
+  async countRecords(filter: RecordFilter): Promise<number> {
+    const row = await this.filtered(filter)
+      .clearSelect()
+      .select((eb) => eb.fn.countAll<number>().as('total'))
+      .executeTakeFirstOrThrow();
+    return Number(row.total);
+  }
+
+  // --- service lines ------------------------------------------------------------------------
+
+  async insertLines(recordId: number, lines: readonly LineValues[]): Promise<void> {
+    for (const [position, line] of lines.entries()) {
+      await this.db
+        .insertInto('record_services')
+        .values({ ...line, record_id: recordId, position })
+        .execute();
+    }
+  }
+
+  /** Service lines are the appointment's own data, not the ledger: a replace rewrites them. */
+  async replaceLines(recordId: number, lines: readonly LineValues[]): Promise<void> {
+    await this.db.deleteFrom('record_services').where('record_id', '=', recordId).execute();
+    await this.insertLines(recordId, lines);
+  }
+
+  /** The lines of these records, with their service titles, in their order. */
+  linesOf(recordIds: readonly number[]) {
+    if (recordIds.length === 0) return Promise.resolve([]);
+    return this.db
+      .selectFrom('record_services as rs')
+      .innerJoin('services as sv', 'sv.id', 'rs.service_id')
+      .selectAll('rs')
+      .select('sv.title')
+      .where('rs.record_id', 'in', recordIds)
+      .orderBy('rs.record_id')
+      .orderBy('rs.position')
+      .orderBy('rs.id')
+      .execute();
+  }
+
+  // --- documents ----------------------------------------------------------------------------
+
+  async insertDocument(values: {
+    location_id: number;
+    type_id: number;
+    visit_id: number;
+    record_id: number;
+    user_id: number | null;
+  }): Promise<number> {
+    const row = await this.db
+      .insertInto('documents')
+      .values({ ...values, created_at: nowIso() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  documentsOf(visitIds: readonly number[]) {
+    if (visitIds.length === 0) return Promise.resolve([]);
+    return this.db
+      .selectFrom('documents')
+      .selectAll()
+      .where('visit_id', 'in', visitIds)
+      .orderBy('id')
+      .execute();
+  }
+
+  // --- money --------------------------------------------------------------------------------
+
+  /**
+   * Per visit: Σ line cost, Σ line first cost (sold), Σ live money payments (paid) and Σ of the
+   * due-lowering loyalty rows (discounts and card withdrawals). Summing every row of those types,
+   * compensations included, is the sum of the live ones: a compensation is its original negated.
+   */
+  async moneyOf(visitIds: readonly number[]) {
+    const totals = new Map<
+      number,
+      { cost_minor: number; sold_minor: number; paid_minor: number; loyalty_minor: number }
+    >();
+    if (visitIds.length === 0) return totals;
+    for (const id of visitIds)
+      totals.set(id, { cost_minor: 0, sold_minor: 0, paid_minor: 0, loyalty_minor: 0 });
+    const lines = await this.db
+      .selectFrom('records as r')
+      .innerJoin('record_services as rs', 'rs.record_id', 'r.id')
+      .select((eb) => [
+        'r.visit_id',
+        eb.fn.sum<number>('rs.cost_minor').as('cost'),
+        eb.fn.sum<number>('rs.first_cost_minor').as('sold'),
+      ])
+      .where('r.visit_id', 'in', visitIds)
+      .groupBy('r.visit_id')
+      .execute();
+    for (const row of lines) {
+      const t = totals.get(row.visit_id)!;
+      t.cost_minor = Number(row.cost);
+      t.sold_minor = Number(row.sold);
+    }
+    const paid = await this.db
+      .selectFrom('payments')
+      .select((eb) => ['visit_id', eb.fn.sum<number>('amount_minor').as('paid')])
+      .where('visit_id', 'in', visitIds)
+      .where('deleted_at', 'is', null)
+      .groupBy('visit_id')
+      .execute();
+    for (const row of paid) totals.get(row.visit_id)!.paid_minor = Number(row.paid);
+    const loyalty = await this.db
+      .selectFrom('transactions')
+      .select((eb) => ['visit_id', eb.fn.sum<number>('amount_minor').as('total')])
+      .where('visit_id', 'in', visitIds)
+      .where('type_id', 'in', DUE_LOWERING_TYPES)
+      .groupBy('visit_id')
+      .execute();
+    for (const row of loyalty) totals.get(row.visit_id!)!.loyalty_minor = Number(row.total);
+    return totals;
+  }
+
+  // --- payments -----------------------------------------------------------------------------
+
+  async insertPayment(values: {
+    visit_id: number;
+    record_id: number;
+    location_id: number;
+    account_id: number;
+    document_id: number | null;
+    client_id: number;
+    staff_id: number;
+    amount_minor: number;
+    partner_id: number;
+    user_id: number | null;
+  }): Promise<number> {
+    const row = await this.db
+      .insertInto('payments')
+      .values({ ...values, created_at: nowIso() })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  /** The visit's live money payments among `ids`. */
+  async livePaymentIds(visitId: number, ids: readonly number[]): Promise<Set<number>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom('payments')
+      .select('id')
+      .where('visit_id', '=', visitId)
+      .where('id', 'in', ids)
+      .where('deleted_at', 'is', null)
+      .execute();
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** A money payment is not a card balance: removing one from an open visit marks it deleted. */
+  async deletePayments(visitId: number, ids: readonly number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable('payments')
+      .set({ deleted_at: nowIso() })
+      .where('visit_id', '=', visitId)
+      .where('id', 'in', ids)
+      .where('deleted_at', 'is', null)
+      .execute();
+  }
+
+  /** The visit's live money payments with their account, client and team member. */
+  payments(visitId: number) {
+    return this.db
+      .selectFrom('payments as p')
+      .innerJoin('accounts as a', 'a.id', 'p.account_id')
+      .leftJoin('clients as c', 'c.id', 'p.client_id')
+      .leftJoin('staff as s', 's.id', 'p.staff_id')
+      .selectAll('p')
+      .select([
+        'a.title as account_title',
+        'c.name as client_name',
+        'c.phone as client_phone',
+        's.name as staff_name',
+      ])
+      .where('p.visit_id', '=', visitId)
+      .where('p.deleted_at', 'is', null)
+      .orderBy('p.id')
+      .execute();
+  }
+
+  // --- closings -----------------------------------------------------------------------------
+
+  async insertClosing(values: {
+    visit_id: number;
+    card_id: number;
+    visits: number;
+    sold_minor: number;
+    paid_minor: number;
+  }): Promise<void> {
+    await this.db
+      .insertInto('visit_closings')
+      .values({ ...values, created_at: nowIso() })
+      .execute();
+  }
+
+  /** What the visit's closes added to cards and no reopen has taken back yet, in card order. */
+  unreversedClosings(visitId: number) {
+    return this.db
+      .selectFrom('visit_closings')
+      .selectAll()
+      .where('visit_id', '=', visitId)
+      .where('reversed_at', 'is', null)
+      .orderBy('card_id')
+      .orderBy('id')
+      .execute();
+  }
+
+  async markClosingReversed(closingId: number): Promise<void> {
+    await this.db
+      .updateTable('visit_closings')
+      .set({ reversed_at: nowIso() })
+      .where('id', '=', closingId)
+      .where('reversed_at', 'is', null)
+      .execute();
+  }
+
+  // --- the visit's ledger rows --------------------------------------------------------------
+
+  /**
+   * The visit's live ledger rows (SPEC §6.6: recorded, and no compensation names them), of the
+   * given types or all, in id order, with the program each came from.
+   */
+  liveRows(visitId: number, typeIds?: readonly number[]) {
+    return this.db
+      .selectFrom('transactions as t')
+      .leftJoin('programs as p', 'p.id', 't.program_id')
+      .selectAll('t')
+      .select([
+        'p.title as program_title',
+        'p.chain_id as program_chain_id',
+        'p.loyalty_type_id as program_loyalty_type_id',
+        'p.item_type_id as program_item_type_id',
+        'p.value as program_value',
+        'p.value_unit_id as program_value_unit_id',
+      ])
+      .where('t.visit_id', '=', visitId)
+      .where('t.status_id', '=', 1)
+      .where((eb) =>
+        eb.not(
+          eb.exists(eb.selectFrom('transactions as c').select('c.id').whereRef('c.cancels_id', '=', 't.id')),
+        ),
+      )
+      .$if(typeIds !== undefined, (qb) => qb.where('t.type_id', 'in', typeIds!))
+      .orderBy('t.id')
+      .execute();
+  }
+}
+
+export type LiveLedgerRow = Awaited<ReturnType<VisitsRepository['liveRows']>>[number];
+export type PaymentRow = Awaited<ReturnType<VisitsRepository['payments']>>[number];
+export type LineRow = Awaited<ReturnType<VisitsRepository['linesOf']>>[number];
+export type DocumentRow = Awaited<ReturnType<VisitsRepository['documentsOf']>>[number];
+export type VisitRow = NonNullable<Awaited<ReturnType<VisitsRepository['visit']>>>;
