@@ -5,7 +5,7 @@ import type { ListPage } from '../../http/route.js';
 import { idField, intField, pageOf, phoneField } from '../../lib/fields.js';
 import { ClientsRepository } from '../clients/clients.repository.js';
 import { parseAppointmentTime } from '../visits/appointment-time.js';
-import { CatalogueRepository } from '../visits/catalogue.repository.js';
+import { StaffRepository } from '../staff/staff.repository.js';
 import {
   VisitsRepository,
   type LineValues,
@@ -231,7 +231,7 @@ export class RecordsService {
     current: RecordWithRefs | null,
   ): Promise<{ record: Omit<RecordValues, 'client_id'>; lines: LineValues[]; attendance?: number }> {
     const staffId = idField(input.staff_id, 'staff_id');
-    if (!(await new CatalogueRepository(executor).liveStaffOfLocation(location.id, staffId))) {
+    if (!(await new StaffRepository(executor).liveById(location.id, staffId))) {
       throw AppError.field('staff_id', 'is not a team member of this location');
     }
     const lines = await this.visits.parseLines(executor, location.id, input.services, 'services');

@@ -6,7 +6,8 @@ import { cashbackAccrual, discountedCost, isCashbackType } from '../../lib/loyal
 import { MAX_MAJOR, toMajor, type Minor } from '../../lib/money.js';
 import { CardsRepository, type LedgerRowValues } from '../cards/cards.repository.js';
 import { ProgramsRepository } from '../programs/programs.repository.js';
-import { CatalogueRepository } from './catalogue.repository.js';
+import { AccountsRepository } from '../accounts/accounts.repository.js';
+import { ServicesRepository } from '../services/services.repository.js';
 import {
   amountDue,
   NO_MONEY,
@@ -234,11 +235,11 @@ export class VisitsService {
       throw AppError.field('services', 'would cost less than what the visit has already been paid');
     }
     if (payments.length > 0) {
-      const accounts = await new CatalogueRepository(executor).liveAccountsOfLocation(
-        visit.location_id,
-        payments.map((p) => p.accountId),
-      );
-      const known = new Set(accounts.map((a) => a.id));
+      const accounts = new AccountsRepository(executor);
+      const known = new Set<number>();
+      for (const id of new Set(payments.map((p) => p.accountId))) {
+        if (await accounts.liveById(visit.location_id, id)) known.add(id);
+      }
       const unknown = payments.findIndex((p) => !known.has(p.accountId));
       if (unknown >= 0) {
         throw AppError.field(`new_transactions.${unknown}.account_id`, 'is not an account of this location');
@@ -253,10 +254,7 @@ export class VisitsService {
     }
     const due = amountDue(money);
     if (fastAccount !== null && due > 0) {
-      const account = await new CatalogueRepository(executor).defaultAccountOfLocation(
-        visit.location_id,
-        fastAccount,
-      );
+      const account = await new AccountsRepository(executor).defaultOf(visit.location_id, fastAccount);
       if (!account) {
         throw AppError.field(
           'fast_payment',
@@ -313,11 +311,7 @@ export class VisitsService {
     field: string,
   ): Promise<LineValues[]> {
     const ids = inputs.map((line, i) => idField(line.id, `${field}.${i}.id`));
-    const services = new Map(
-      (await new CatalogueRepository(executor).liveServicesOfLocation(locationId, [...new Set(ids)])).map(
-        (s) => [s.id, s],
-      ),
-    );
+    const services = await new ServicesRepository(executor).liveByIds(locationId, [...new Set(ids)]);
     let total = 0;
     const lines = inputs.map((line, i): LineValues => {
       const at = `${field}.${i}`;
