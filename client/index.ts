@@ -35,6 +35,8 @@ export type Rule = Schemas['Rule'];
 export type AuthUser = Schemas['AuthUser'];
 export type Appointment = Schemas['Appointment'];
 export type Visit = Schemas['Visit'];
+/** The raw answer of the `/visit/loyalty/*` writes: the visit after the loyalty change. */
+export type VisitLoyaltyAnswer = Schemas['VisitLoyaltyAnswer'];
 
 /** Altegio's own Accept value; the server answers JSON to it. */
 export const DEFAULT_ACCEPT = 'application/vnd.api.v2+json';
@@ -144,11 +146,15 @@ function toResult(answer: { data?: unknown; error?: unknown; response: Response 
     };
   }
   if (answer.data === undefined) return { ok: true, status, data: undefined, meta: undefined, response };
-  if (isEnvelope(answer.data) && answer.data.success === true) {
-    return { ok: true, status, data: answer.data.data, meta: answer.data.meta, response };
+  if (isEnvelope(answer.data)) {
+    if (answer.data.success === true) {
+      return { ok: true, status, data: answer.data.data, meta: answer.data.meta, response };
+    }
+    // A 2xx carrying a failure envelope breaks the contract: say so rather than guess.
+    return { ok: false, status, error: new LoyaltyApiError(status, null, response), response };
   }
-  // A 2xx that is not a success envelope breaks the contract: say so rather than guess.
-  return { ok: false, status, error: new LoyaltyApiError(status, null, response), response };
+  // The operations Altegio documents raw (`/visit/loyalty/*`: SPEC §6.2) answer the value itself.
+  return { ok: true, status, data: answer.data, meta: undefined, response };
 }
 
 export function createLoyaltyClient(options: LoyaltyClientOptions): LoyaltyClient {

@@ -806,6 +806,86 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/visit/loyalty/apply_card_withdrawal/{location_id}/{card_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Pay part of a visit from the loyalty card balance
+     * @description `amount` (at most 2 decimals, not negative, else 422) is capped at the card balance and at the visit's amount due; what is left is split over the items in proportion to their cost (each item's part but the costliest's rounded half-up to cents, the costliest — the first by position on a tie — takes the rest, so the parts add up exactly: 50 over items of 1500 and 4000 is 13.64 and 36.36): one type-3 loyalty transaction per item (`is_loyalty_withdraw: true`, `program_id` 0), each lowering the balance through the same guarded update as a manual transaction — the balance never goes below 0, and withdrawals from one card in several visits at once, in any number of server processes, never lose an update. `amount` 0, or nothing left after the caps (an empty card, nothing due), writes nothing and answers the visit as it is. A withdrawal is not "paid": the close counts only money payments into the card paid_amount and the cashback base. Several withdrawals in one visit add up. The card must be a live card of the location chain (else 404, like a missing one) held by the visit client's phone (else 422 naming `card_id`). `visit_id` must be a visit of the location (else 422 naming it; a visit of another location or chain is answered exactly like a missing one) and `record_id` its appointment (else 422 naming it). Only an open visit accepts loyalty changes: a closed one is 422 (reopen it with update_visit first). After the change the visit settles as update_visit describes: arrived (attendance 1) with nothing left to pay, it closes and earns — cashback on the money paid only. The answer is the visit as it now stands — its items, live money payments, all its live loyalty transactions (of every card and type) and an empty fiscal block — raw, with no envelope, as Altegio documents it; errors keep the envelope. Concurrent changes of one visit run one after the other; with an `Idempotency-Key` a retry replays the first answer and changes nothing more.
+     */
+    post: operations['apply_loyalty_card_deduction'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/visit/loyalty/apply_discount_program/{location_id}/{card_id}/{program_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Apply a discount promotion in a visit
+     * @description Applies the discount the card has reached now under the program to the visit's service items: one type-1 loyalty transaction per item (`is_discount: true`, `item_type_id` 1, `item_id` the service id, with the program and the card). A percent program gives each item that percent of its cost, rounded half-up to cents; a fixed one splits its amount over the items in proportion to their cost (each item's part but the costliest's rounded half-up, the costliest — the first by position on a tie — takes the rest). Static programs (type 1) give their value; cumulative (types 2–4) the highest rule the card has reached by its visits, sold or paid amount (whole currency units) now. The items themselves do not change, and the card balance does not move. The card must be a live card of the location chain (else 404, like a missing one) held by the visit client's phone (else 422 naming `card_id`). The program must be a discount program (types 1–4; a cashback program, or the package discount type 13, is 422) of the chain (else 404), linked to the card type and active at the location (else 422), and the card must have reached one of its rules (else 422). A visit takes one discount program: a second, or the same again, is 422 naming the one applied (cancel it first). A discount above the amount due is 422 (SPEC §6.3: it may not take the visit below 0), not cut. An item whose discount comes to 0 (a free one) gets no row. The program item restrictions (`item_type_id`) are not applied: every service item counts. `visit_id` must be a visit of the location (else 422 naming it; a visit of another location or chain is answered exactly like a missing one) and `record_id` its appointment (else 422 naming it). Only an open visit accepts loyalty changes: a closed one is 422 (reopen it with update_visit first). After the change the visit settles as update_visit describes: arrived (attendance 1) with nothing left to pay, it closes and earns — cashback on the money paid only. The answer is the visit as it now stands — its items, live money payments, all its live loyalty transactions (of every card and type) and an empty fiscal block — raw, with no envelope, as Altegio documents it; errors keep the envelope. Concurrent changes of one visit run one after the other; with an `Idempotency-Key` a retry replays the first answer and changes nothing more.
+     */
+    post: operations['apply_discount_promotion'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/visit/loyalty/cancel_card_withdrawal/{location_id}/{card_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Cancel the loyalty card withdrawal in a visit
+     * @description Cancels every live withdrawal of this card in the visit: each row gets a compensating row (same type and item, amounts negated, `status_id` 2, `cancels_id` naming it; SPEC §6.6) that gives the amount back to the card balance (a card removed since gets it back too, so its balance stays the sum of its rows). The amount due goes back up. The card must be the chain’s (else 404); a visit with no live withdrawal of it is 422 naming `card_id`. `visit_id` must be a visit of the location (else 422 naming it; a visit of another location or chain is answered exactly like a missing one) and `record_id` its appointment (else 422 naming it). Only an open visit accepts loyalty changes: a closed one is 422 (reopen it with update_visit first). After the change the visit settles as update_visit describes: arrived (attendance 1) with nothing left to pay, it closes and earns — cashback on the money paid only. The answer is the visit as it now stands — its items, live money payments, all its live loyalty transactions (of every card and type) and an empty fiscal block — raw, with no envelope, as Altegio documents it; errors keep the envelope. Concurrent changes of one visit run one after the other; with an `Idempotency-Key` a retry replays the first answer and changes nothing more.
+     */
+    post: operations['cancel_loyalty_card_withdrawal'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/visit/loyalty/cancel_discount_program/{location_id}/{card_id}/{program_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Cancel a discount promotion in a visit
+     * @description Cancels the discount this card and program gave the visit: each of its live rows gets a compensating row (same type and item, amounts negated, `status_id` 2, `cancels_id` naming it; SPEC §6.6) — nothing is edited or deleted, and the card history shows both. The amount due goes back up. The card and the program must be the chain’s (else 404), even if removed or deleted since; a visit with no live discount of them is 422 naming `program_id`. `visit_id` must be a visit of the location (else 422 naming it; a visit of another location or chain is answered exactly like a missing one) and `record_id` its appointment (else 422 naming it). Only an open visit accepts loyalty changes: a closed one is 422 (reopen it with update_visit first). After the change the visit settles as update_visit describes: arrived (attendance 1) with nothing left to pay, it closes and earns — cashback on the money paid only. The answer is the visit as it now stands — its items, live money payments, all its live loyalty transactions (of every card and type) and an empty fiscal block — raw, with no envelope, as Altegio documents it; errors keep the envelope. Concurrent changes of one visit run one after the other; with an `Idempotency-Key` a retry replays the first answer and changes nothing more.
+     */
+    post: operations['cancel_discount_promotion'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/visit/loyalty/transactions/{visit_id}': {
     parameters: {
       query?: never;
@@ -1091,6 +1171,20 @@ export interface components {
       id: number;
       title: string;
       salon_group_id: number;
+    };
+    CardWithdrawalBody: {
+      /** @description The amount to pay from the card balance (at most 2 decimals, not negative); capped at the card balance and at the amount due; 0 writes nothing */
+      amount: number | string;
+      /**
+       * @description Appointment (record) id: the appointment of `visit_id`
+       * @example 1
+       */
+      record_id: number | string;
+      /**
+       * @description Visit id: an open visit of the location
+       * @example 1
+       */
+      visit_id: number | string;
     };
     /** Chain */
     Chain: {
@@ -2319,6 +2413,32 @@ export interface components {
       is_service: boolean;
       is_event: boolean;
       is_good: boolean;
+    };
+    /** VisitLoyaltyAnswer */
+    VisitLoyaltyAnswer: {
+      /** @description The visit's live money payments */
+      payment_transactions: components['schemas']['PaymentTransaction'][];
+      /** @description The visit's live loyalty transactions after the change, of every card and type (a cancelled one and its compensation are left out) */
+      loyalty_transactions: components['schemas']['VisitLoyaltyTransaction'][];
+      kkm_transaction_details_container: {
+        last_operation_type: number;
+        /** @description No fiscal printer here: [] */
+        transactions: unknown[];
+      };
+      /** @description The visit's items, one per service line, as the appointment has them */
+      items: components['schemas']['VisitItem'][];
+    };
+    VisitLoyaltyTarget: {
+      /**
+       * @description Appointment (record) id: the appointment of `visit_id`
+       * @example 1
+       */
+      record_id: number | string;
+      /**
+       * @description Visit id: an open visit of the location
+       * @example 1
+       */
+      visit_id: number | string;
     };
     /** VisitLoyaltyTransaction */
     VisitLoyaltyTransaction: {
@@ -9158,6 +9278,538 @@ export interface operations {
       };
       /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
       422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  apply_loyalty_card_deduction: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Extension (not Altegio). Makes the write safe to retry: the same key with the same request within 24 hours replays the first answer (status and body) with `Idempotency-Replayed: true`; the same key with another request is 422; while the first request still runs, 409. Scoped to the partner token. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description Location id */
+        location_id: number;
+        /** @description Loyalty card id: a card of the visit client, in the location chain */
+        card_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CardWithdrawalBody'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'Idempotency-Replayed': components['headers']['IdempotencyReplayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['VisitLoyaltyAnswer'];
+        };
+      };
+      /** @description Bad request: malformed JSON or an unparseable body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Conflict: a request with this Idempotency-Key is still running. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Payload too large: the body is over the limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unsupported media type: send the body as application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The server or its database is busy; retry after Retry-After seconds. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  apply_discount_promotion: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Extension (not Altegio). Makes the write safe to retry: the same key with the same request within 24 hours replays the first answer (status and body) with `Idempotency-Replayed: true`; the same key with another request is 422; while the first request still runs, 409. Scoped to the partner token. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description Location id */
+        location_id: number;
+        /** @description Loyalty card id: a card of the visit client, in the location chain */
+        card_id: number;
+        /** @description Discount program (promotion) id, linked to the card type */
+        program_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['VisitLoyaltyTarget'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'Idempotency-Replayed': components['headers']['IdempotencyReplayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['VisitLoyaltyAnswer'];
+        };
+      };
+      /** @description Bad request: malformed JSON or an unparseable body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Conflict: a request with this Idempotency-Key is still running. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Payload too large: the body is over the limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unsupported media type: send the body as application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The server or its database is busy; retry after Retry-After seconds. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  cancel_loyalty_card_withdrawal: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Extension (not Altegio). Makes the write safe to retry: the same key with the same request within 24 hours replays the first answer (status and body) with `Idempotency-Replayed: true`; the same key with another request is 422; while the first request still runs, 409. Scoped to the partner token. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description Location id */
+        location_id: number;
+        /** @description Loyalty card id: a card of the visit client, in the location chain */
+        card_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['VisitLoyaltyTarget'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'Idempotency-Replayed': components['headers']['IdempotencyReplayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['VisitLoyaltyAnswer'];
+        };
+      };
+      /** @description Bad request: malformed JSON or an unparseable body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Conflict: a request with this Idempotency-Key is still running. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Payload too large: the body is over the limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unsupported media type: send the body as application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The server or its database is busy; retry after Retry-After seconds. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  cancel_discount_promotion: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Extension (not Altegio). Makes the write safe to retry: the same key with the same request within 24 hours replays the first answer (status and body) with `Idempotency-Replayed: true`; the same key with another request is 422; while the first request still runs, 409. Scoped to the partner token. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description Location id */
+        location_id: number;
+        /** @description Loyalty card id: a card of the visit client, in the location chain */
+        card_id: number;
+        /** @description Discount program (promotion) id, linked to the card type */
+        program_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['VisitLoyaltyTarget'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'Idempotency-Replayed': components['headers']['IdempotencyReplayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['VisitLoyaltyAnswer'];
+        };
+      };
+      /** @description Bad request: malformed JSON or an unparseable body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Conflict: a request with this Idempotency-Key is still running. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Payload too large: the body is over the limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unsupported media type: send the body as application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The server or its database is busy; retry after Retry-After seconds. */
+      503: {
         headers: {
           [name: string]: unknown;
         };

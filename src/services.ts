@@ -17,6 +17,7 @@ import { StaffService } from './modules/staff/staff.service.js';
 import { TransactionsService } from './modules/transactions/transactions.service.js';
 import { RecordsService } from './modules/records/records.service.js';
 import { VisitsService } from './modules/visits/visits.service.js';
+import { VisitLoyaltyService } from './modules/visit-loyalty/visit-loyalty.service.js';
 
 /** Every service, built once over one database; shared by the HTTP app and the admin CLI. */
 export interface Services {
@@ -40,6 +41,8 @@ export interface Services {
   accounts: AccountsService;
   visits: VisitsService;
   records: RecordsService;
+  /** Loyalty inside an open visit (V8, V9). */
+  visitLoyalty: VisitLoyaltyService;
   writes: WriteRunner;
 }
 
@@ -66,6 +69,7 @@ export function createServices(database: DatabaseHandle): Services {
     accounts: new AccountsService(db),
     visits,
     records: new RecordsService(db, visits),
+    visitLoyalty: new VisitLoyaltyService(visits),
     writes: new WriteRunner(db, idempotency),
   };
 }

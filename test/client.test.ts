@@ -206,6 +206,52 @@ describeEachDialect('typed client against a live server', (ctx) => {
     expect(again.ok ? 204 : again.status).toBe(404);
   });
 
+  it('answers the raw /visit/loyalty/* operations with the value itself as data; their errors stay typed', async () => {
+    const api = client();
+    const made = await orThrow(
+      api.POST('/records/{location_id}', {
+        params: { path: { location_id: DEMO.locationId } },
+        body: {
+          staff_id: DEMO.staffId,
+          services: [{ id: DEMO.haircutServiceId }],
+          client: { phone: DEMO.visitPhone },
+          datetime: '2024-03-01T10:00:00+03:00',
+          seance_length: 3600,
+        },
+      }),
+    );
+    const discount = {
+      params: {
+        path: {
+          location_id: DEMO.locationId,
+          card_id: DEMO.visitCardId,
+          program_id: DEMO.loyalDiscountProgramId,
+        },
+      },
+      body: { record_id: made.data.id, visit_id: made.data.visit_id },
+    };
+    const applied = await orThrow(
+      api.POST('/visit/loyalty/apply_discount_program/{location_id}/{card_id}/{program_id}', discount),
+    );
+    expect(applied.meta).toBeUndefined();
+    expect(applied.data.loyalty_transactions.map((t) => [t.type_id, t.amount])).toEqual([[1, 75]]);
+    expect(applied.data.items[0]!.cost).toBe(1500);
+    const cancelled = await orThrow(
+      api.POST('/visit/loyalty/cancel_discount_program/{location_id}/{card_id}/{program_id}', discount),
+    );
+    expect(cancelled.data.loyalty_transactions).toEqual([]);
+
+    const refused = await api.POST('/visit/loyalty/apply_card_withdrawal/{location_id}/{card_id}', {
+      params: { path: { location_id: DEMO.locationId, card_id: DEMO.visitCardId } },
+      body: { amount: 1.005, record_id: made.data.id, visit_id: made.data.visit_id },
+    });
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) {
+      expect(refused.status).toBe(422);
+      expect(refused.error.fieldErrors.amount).toEqual(['amount must have at most 2 decimal places.']);
+    }
+  });
+
   it('answers refusals as typed errors: 401, 403, 422 with field errors', async () => {
     const stranger = client({ partnerToken: 'no-such-partner' });
     const unauthenticated = await stranger.GET('/loyalty/client_cards/{client_id}', {

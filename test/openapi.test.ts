@@ -44,6 +44,13 @@ const ALTEGIO_OPERATIONS: Record<string, string> = {
   update_team_member: 'put /staff/{location_id}/{staff_id}',
   delete_team_member: 'delete /staff/{location_id}/{staff_id}',
   get_account_list: 'get /accounts/{location_id}',
+  // SPEC §6.2, V8, V9, V11: loyalty inside a visit.
+  apply_discount_promotion: 'post /visit/loyalty/apply_discount_program/{location_id}/{card_id}/{program_id}',
+  cancel_discount_promotion:
+    'post /visit/loyalty/cancel_discount_program/{location_id}/{card_id}/{program_id}',
+  apply_loyalty_card_deduction: 'post /visit/loyalty/apply_card_withdrawal/{location_id}/{card_id}',
+  cancel_loyalty_card_withdrawal: 'post /visit/loyalty/cancel_card_withdrawal/{location_id}/{card_id}',
+  get_loyalty_transactions_by_visit: 'get /visit/loyalty/transactions/{visit_id}',
 };
 
 const WRITES = new Set(['post', 'put', 'patch', 'delete']);

@@ -55,7 +55,7 @@ export function isCashbackType(loyaltyTypeId: number): boolean {
 }
 
 /** `numerator / denominator` rounded half-up, for non-negative integers, exactly. */
-function divideHalfUp(numerator: bigint, denominator: bigint): number {
+export function divideHalfUp(numerator: bigint, denominator: bigint): number {
   return Number((numerator * 2n + denominator) / (denominator * 2n));
 }
 

@@ -28,6 +28,7 @@ const KIND_OF_PARAM: Record<string, Kind> = {
   client_id: 'client',
   card_type_id: 'cardType',
   loyalty_program_id: 'program',
+  program_id: 'program',
   service_id: 'service',
   staff_id: 'staff',
   visit_id: 'visit',
@@ -83,6 +84,10 @@ const BODIES: Record<string, unknown> = {
   create_appointment: appointment(),
   update_appointment: appointment(),
   update_visit: { attendance: 0, comment: '', new_transactions: [{ amount: 1, account_id: id('account') }] },
+  apply_discount_promotion: { record_id: id('record'), visit_id: id('visit') },
+  cancel_discount_promotion: { record_id: id('record'), visit_id: id('visit') },
+  apply_loyalty_card_deduction: { amount: 1, record_id: id('record'), visit_id: id('visit') },
+  cancel_loyalty_card_withdrawal: { record_id: id('record'), visit_id: id('visit') },
 };
 
 /** An appointment body naming a team member and a service (varied like the other ids). */

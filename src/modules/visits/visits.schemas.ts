@@ -232,7 +232,7 @@ export const VisitLoyaltyTransactionWithProgramSchema = Type.Object(
   { $id: 'VisitLoyaltyTransactionWithProgram', title: 'VisitLoyaltyTransactionWithProgram' },
 );
 
-const VisitItemSchema = Type.Object(
+export const VisitItemSchema = Type.Object(
   {
     id: Type.Integer({ description: '0 for a service line' }),
     item_id: Type.Integer({ description: 'Service id' }),
@@ -255,7 +255,7 @@ const VisitItemSchema = Type.Object(
   { $id: 'VisitItem' },
 );
 
-const PaymentTransactionSchema = Type.Object(
+export const PaymentTransactionSchema = Type.Object(
   {
     id: Type.Integer(),
     document_id: Type.Integer({ description: "The visit's document" }),
