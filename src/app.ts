@@ -36,6 +36,7 @@ import { staffRoutes } from './modules/staff/staff.routes.js';
 import { transactionsRoutes } from './modules/transactions/transactions.routes.js';
 import { recordsRoutes } from './modules/records/records.routes.js';
 import { visitsRoutes } from './modules/visits/visits.routes.js';
+import { visitReferralRoutes } from './modules/visit-loyalty/referral.routes.js';
 import type { Services } from './services.js';
 
 /** buildApp's options (exported with it: this file is the package's entry point, `exports` "."). */
@@ -135,6 +136,7 @@ export async function buildApp({ services, config, logger = true }: AppOptions):
       await api.register(accountsRoutes, { accounts });
       await api.register(recordsRoutes, { records: services.records, writes });
       await api.register(visitsRoutes, { visits: services.visits, access: auth, writes });
+      await api.register(visitReferralRoutes, { visitReferrals: services.visitReferrals, writes });
     },
     { prefix: '/api/v1' },
   );

@@ -17,6 +17,7 @@ import { StaffService } from './modules/staff/staff.service.js';
 import { TransactionsService } from './modules/transactions/transactions.service.js';
 import { RecordsService } from './modules/records/records.service.js';
 import { VisitsService } from './modules/visits/visits.service.js';
+import { VisitReferralService } from './modules/visit-loyalty/referral.service.js';
 
 /** Every service, built once over one database; shared by the HTTP app and the admin CLI. */
 export interface Services {
@@ -40,6 +41,8 @@ export interface Services {
   accounts: AccountsService;
   visits: VisitsService;
   records: RecordsService;
+  /** The referral program applied in a visit (V10). */
+  visitReferrals: VisitReferralService;
   writes: WriteRunner;
 }
 
@@ -66,6 +69,7 @@ export function createServices(database: DatabaseHandle): Services {
     accounts: new AccountsService(db),
     visits,
     records: new RecordsService(db, visits),
+    visitReferrals: new VisitReferralService(visits),
     writes: new WriteRunner(db, idempotency),
   };
 }
