@@ -83,6 +83,7 @@ const BODIES: Record<string, unknown> = {
   create_appointment: appointment(),
   update_appointment: appointment(),
   update_visit: { attendance: 0, comment: '', new_transactions: [{ amount: 1, account_id: id('account') }] },
+  apply_referral_program: { record_id: id('record'), visit_id: id('visit'), referrer_phone: DEMO.phone },
 };
 
 /** An appointment body naming a team member and a service (varied like the other ids). */
