@@ -4,6 +4,8 @@ import { uniquePhone } from '../helpers/factory.js';
 import {
   createAppointment,
   expectLedgerConsistent,
+  insertService,
+  insertStaff,
   updateVisit,
   visitWorld,
   type VisitWorld,
@@ -528,6 +530,19 @@ describeEachDialect('referral in a visit: the referrer earns at close, loses it 
     await payAndClose(ctx, w, made);
     expect((await referrerBalance(ctx, w)).balance).toBe(10_000);
 
+    // Deleted after it was applied: the visit still earns its referrer, and V11 still names it.
+    const deleted = await referralWorld(ctx);
+    const applied = await newcomerVisit(ctx, deleted);
+    await applyReferral(ctx, deleted, applied);
+    const gone = await ctx.api('DELETE', `/chain/${deleted.chainId}/loyalty/referral_program`, deleted.auth);
+    expect(gone.statusCode).toBe(204);
+    await payAndClose(ctx, deleted, applied);
+    expect((await referrerBalance(ctx, deleted)).balance).toBe(10_000);
+    const v11 = await ctx.api('GET', `/visit/loyalty/transactions/${applied.visit_id}`, deleted.auth);
+    expect(v11.json().map((t: { program: { id: number } }) => t.program.id)).toEqual(
+      Array(3).fill(deleted.referralId),
+    );
+
     const second = await referralWorld(ctx);
     const visit = await newcomerVisit(ctx, second);
     await applyReferral(ctx, second, visit);
@@ -698,6 +713,23 @@ describeEachDialect('referral in a visit: refusals change nothing', (ctx) => {
     });
     expect(await ledgerOf(ctx, next.visit_id)).toEqual([]);
     expect(await referralsOf(ctx, next.visit_id)).toEqual([]);
+
+    // A closed visit at another location of the chain does not count: the first visit here is.
+    const traveller = await referralWorld(ctx);
+    const elsewhere = await ctx.factory.setup.createLocation(traveller.chainId, 'Second location');
+    await ctx.factory.setup.connectPartner(traveller.partner.id, elsewhere);
+    await ctx.factory.setup.grantUser(traveller.user.id, { locationId: elsewhere });
+    const there = await ctx.api('POST', `/records/${elsewhere}`, traveller.auth, {
+      staff_id: await insertStaff(ctx.database, elsewhere, 'Second master'),
+      services: [{ id: await insertService(ctx.database, elsewhere, 'Trim', 50_000) }],
+      client: { phone: traveller.newcomer },
+      datetime: '2024-02-01T10:00:00+03:00',
+      seance_length: 3600,
+    });
+    expect(there.statusCode, there.body).toBe(201);
+    await payAndClose(ctx, traveller, there.json().data as Made);
+    const here = await newcomerVisit(ctx, traveller);
+    expect((await applyReferral(ctx, traveller, here)).statusCode).toBe(200);
   });
 
   it('a second apply on the same visit: 422 naming visit_id, and nothing more is written', async () => {
