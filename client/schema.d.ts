@@ -174,7 +174,7 @@ export interface paths {
     get: operations['get_chain_loyalty_referral_program'];
     /**
      * Edit the chain's referral program
-     * @description Extension (SPEC §6.5): Altegio sets a referral up as two chain promotions; here a chain has at most one referral program, with two parts: `invited`, the discount of a client who names a referrer, on their first visit at a location, and `referrer`, the accrual to the referrer's card in the chain when that visit closes (a percent of the visit's paid amount, or a fixed amount). Needs the user granted the chain. Only the fields sent change, inside a part too (`{"invited": {"value": 15}}` keeps its unit); the result must obey the same rules as a new program. 404 when the chain has none. Each part is `{value, value_unit_id}`: `value_unit_id` 1 percent (the value 0–100) or 2 fixed amount (currency units); a value has at most 2 decimals and is not negative (422 otherwise).
+     * @description Extension (SPEC §6.5): Altegio sets a referral up as two chain promotions; here a chain has at most one referral program, with two parts: `invited`, the discount of a client who names a referrer, on their first visit at a location, and `referrer`, the accrual to the referrer's card in the chain when that visit closes (a percent of the visit's paid amount, or a fixed amount). Needs the user granted the chain. Only the fields sent change, inside a part too (`{"invited": {"value": 15}}` keeps its unit); the result must obey the same rules as a new program. 404 when the chain has none. A visit the program was already applied to keeps the referrer part it was applied with. Each part is `{value, value_unit_id}`: `value_unit_id` 1 percent (the value 0–100) or 2 fixed amount (currency units); a value has at most 2 decimals and is not negative (422 otherwise).
      */
     put: operations['update_chain_loyalty_referral_program'];
     /**
@@ -184,7 +184,7 @@ export interface paths {
     post: operations['create_chain_loyalty_referral_program'];
     /**
      * Delete the chain's referral program
-     * @description Extension (SPEC §6.5): Altegio sets a referral up as two chain promotions; here a chain has at most one referral program, with two parts: `invited`, the discount of a client who names a referrer, on their first visit at a location, and `referrer`, the accrual to the referrer's card in the chain when that visit closes (a percent of the visit's paid amount, or a fixed amount). Needs the user granted the chain. Answers 204 with no content; 404 when the chain has none. It can no longer be applied; visits that applied it keep their rows, and the chain may create a new one.
+     * @description Extension (SPEC §6.5): Altegio sets a referral up as two chain promotions; here a chain has at most one referral program, with two parts: `invited`, the discount of a client who names a referrer, on their first visit at a location, and `referrer`, the accrual to the referrer's card in the chain when that visit closes (a percent of the visit's paid amount, or a fixed amount). Needs the user granted the chain. Answers 204 with no content; 404 when the chain has none. It can no longer be applied; visits that applied it keep their rows (and still earn their referrer when they close), and the chain may create a new one.
      */
     delete: operations['delete_chain_loyalty_referral_program'];
     options?: never;
@@ -619,7 +619,7 @@ export interface paths {
     get: operations['get_appointment'];
     /**
      * Update an appointment
-     * @description A full replace, answered 201 with the appointment, as Altegio does: `staff_id`, `services`, `client`, `datetime` and `seance_length` are required (else 422); optional fields not sent keep their values. Refused with 422 once the visit is closed (reopen it with update_visit first), when the services or the client would change while the visit has live loyalty transactions (cancel them first), and when the new cost would be below what the visit has already been paid. `staff_id` must be a live team member of the location and every `services[].id` a live service of it (else 422 naming the field); at least one service line. Per line `amount` is the quantity (default 1); a missing `first_cost` is the service price_min × amount, a missing `discount` 0, a missing `cost` first_cost × (1 − discount/100) rounded half-up to cents, and a `cost` that is given must equal that (else 422). `first_cost` and `cost` are the line's totals. The client is found by `client.phone` at the location, or created with the name and email given. `datetime` is ISO 8601 with an offset; the appointment day used by the list filters is its day in that offset. Group events (`activity_id` 1 or more) are not supported (422). Unknown body fields are ignored. An appointment arrived (`attendance` 1) with nothing due — a free one — closes its visit at once, and the close earns as update_visit describes.
+     * @description A full replace, answered 201 with the appointment, as Altegio does: `staff_id`, `services`, `client`, `datetime` and `seance_length` are required (else 422); optional fields not sent keep their values. Refused with 422 once the visit is closed (reopen it with update_visit first), when the services or the client would change while the visit has live loyalty transactions (cancel them first), when the client would change once the referral program was applied to the visit, and when the new cost would be below what the visit has already been paid. `staff_id` must be a live team member of the location and every `services[].id` a live service of it (else 422 naming the field); at least one service line. Per line `amount` is the quantity (default 1); a missing `first_cost` is the service price_min × amount, a missing `discount` 0, a missing `cost` first_cost × (1 − discount/100) rounded half-up to cents, and a `cost` that is given must equal that (else 422). `first_cost` and `cost` are the line's totals. The client is found by `client.phone` at the location, or created with the name and email given. `datetime` is ISO 8601 with an offset; the appointment day used by the list filters is its day in that offset. Group events (`activity_id` 1 or more) are not supported (422). Unknown body fields are ignored. An appointment arrived (`attendance` 1) with nothing due — a free one — closes its visit at once, and the close earns as update_visit describes.
      */
     put: operations['update_appointment'];
     post?: never;
@@ -846,6 +846,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/visit/loyalty/apply_referral_program/{location_id}/{chain_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Apply Referral Program During a Visit
+     * @description Applies the chain's referral program (our extension `/chain/{chain_id}/loyalty/referral_program`) to an open visit of a client brought by a referrer. The invited client's discount is written at once: one type-1 loyalty transaction per service item with `card_id` 0 (no card), `is_discount` true and the referral program's id as `program_id`: a percent program gives that percent of each item's cost (half-up to cents, item by item); a fixed one its amount split over the items in proportion to their cost (each part but the costliest item's rounded half-up, the costliest takes the rest; the first of equally costly items). A discount of 0 writes no transaction. It lowers the amount due like any discount; more than the amount due is 422, nothing written. The referrer's card earns when the visit closes: a type-4 accrual (`item_id` 0, `item_type_id` 0) of the program's referrer percent of the visit's money paid (card withdrawals and discounts are not paid), or its fixed amount, as the program was when applied; reopening the visit compensates it (422 when the referrer has spent it), closing again earns again. The answer is the visit's loyalty state, raw (no envelope): its live money payments, all its live loyalty transactions, the fiscal block (empty) and its items; like every visit change it closes an arrived visit left with nothing due.
+     *
+     *     Refusals, each changing nothing: `chain_id` not the location's chain, or a chain without a live referral program: 404. `visit_id` not a live visit of the location: 422 naming it; `record_id` not the visit's appointment: 422 naming it; a closed visit: 422. The referrer is the live loyalty card of the chain held by `referrer_phone` (with several, the one with the lowest id); none: 422 naming `referrer_phone`, as is the visit client's own phone. Only the client's first visit at the location: 422 naming `visit_id` when another live visit there of the same phone is closed, or has had the referral program applied (a client is invited once per location; booked, waiting, no-show, deleted and reopened visits do not count; checked when it is applied). Once per visit: a second apply is 422 naming `visit_id` (there is no cancel).
+     */
+    post: operations['apply_referral_program'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/visit/loyalty/cancel_card_withdrawal/{location_id}/{card_id}': {
     parameters: {
       query?: never;
@@ -895,7 +917,7 @@ export interface paths {
     };
     /**
      * Get loyalty transactions by visit
-     * @description The visit's live loyalty transactions (a compensated one and its compensation are left out), each with the `program` that made it (null for none, e.g. a card withdrawal). The answer is the array itself, with no envelope, as Altegio documents it; errors keep the envelope. The visit's location must be one the partner is connected to and the user is granted; any other visit is answered 404, exactly like one that does not exist.
+     * @description The visit's live loyalty transactions (a compensated one and its compensation are left out), each with the `program` that made it (null for none, e.g. a card withdrawal). A referral program's rows show it as it is now, with the part the row comes from: the invited client's discount as `loyalty_type_id` 1, the referrer accrual as 6 (`item_type_id` 0). The answer is the array itself, with no envelope, as Altegio documents it; errors keep the envelope. The visit's location must be one the partner is connected to and the user is granted; any other visit is answered 404, exactly like one that does not exist.
      */
     get: operations['get_loyalty_transactions_by_visit'];
     put?: never;
@@ -938,9 +960,9 @@ export interface paths {
      * Update Visit
      * @description Pays, changes attendance, closes and reopens (SPEC §6.3). Applied in this order: `deleted_transaction_ids` (money payments of this visit, else 422), `services` (the lines, replacing the current ones, validated as on create; `[]` or absent leaves them; refused while the visit has live loyalty transactions, or when it would cost less than already paid), `new_transactions` (each into a live account of the location, else 422; their `id` is ignored), `fast_payment` (1 or 129: the whole amount due into the default cash account, 2 or 130: the default non-cash account; nothing when nothing is due), then `attendance` and `comment`. Paying more than the amount due is 422 and writes nothing. `goods_transactions` must be empty (goods are a later wave).
      *
-     *     **Close**: a request that leaves the visit arrived (attendance 1) with amount due 0 closes it, once, and closing earns: for each live card of the client's phone in the chain, visits_count + 1, sold_amount + Σ first_cost, paid_amount + Σ money payments (card withdrawals and discounts are not "paid"), and for each cashback program (types 5–12) of the card type active at the location a type-2 accrual (percent programs half-up to cents; cumulative rules read the card figures before this visit).
+     *     **Close**: a request that leaves the visit arrived (attendance 1) with amount due 0 closes it, once, and closing earns: for each live card of the client's phone in the chain, visits_count + 1, sold_amount + Σ first_cost, paid_amount + Σ money payments (card withdrawals and discounts are not "paid"), and for each cashback program (types 5–12) of the card type active at the location a type-2 accrual (percent programs half-up to cents; cumulative rules read the card figures before this visit); when the referral program was applied to the visit (apply_referral_program), the referrer's type-4 accrual too.
      *
-     *     **Closed**: a closed visit changes only by setting attendance away from 1 (with any comment): that reopens it, appending compensating rows for its accruals and taking its counters back, refused with 422 naming the card when the card has already spent the cashback (nothing changes). Closing again earns again. Any other change to a closed visit is 422; a request that changes nothing (attendance 1, the same comment, no payments) answers the visit unchanged. Concurrent requests on one visit run one after the other: a visit earns once. The record must be the visit's (else 404). The visit's location must be one the partner is connected to and the user is granted; any other visit is answered 404, exactly like one that does not exist.
+     *     **Closed**: a closed visit changes only by setting attendance away from 1 (with any comment): that reopens it, appending compensating rows for its accruals (the referrer's too) and taking its counters back, refused with 422 naming the card when the card has already spent the cashback (nothing changes). Closing again earns again. Any other change to a closed visit is 422; a request that changes nothing (attendance 1, the same comment, no payments) answers the visit unchanged. Concurrent requests on one visit run one after the other: a visit earns once. The record must be the visit's (else 404). The visit's location must be one the partner is connected to and the user is granted; any other visit is answered 404, exactly like one that does not exist.
      */
     put: operations['update_visit'];
     post?: never;
@@ -980,6 +1002,23 @@ export interface components {
       /** @description 0 cash, 1 non-cash */
       type: number;
       comment: string;
+    };
+    ApplyReferralProgramBody: {
+      /**
+       * @description Appointment (record) id: the appointment of `visit_id`
+       * @example 1
+       */
+      record_id: number | string;
+      /**
+       * @description Visit id: an open visit of the location
+       * @example 1
+       */
+      visit_id: number | string;
+      /**
+       * @description The referrer's phone (a number or a string, as Altegio's docs send it): it must hold a live loyalty card of the chain, and may not be the visit client's own
+       * @example 70001234567
+       */
+      referrer_phone: number | string;
     };
     /** Appointment */
     Appointment: {
@@ -9448,6 +9487,138 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': components['schemas']['VisitLoyaltyTarget'];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          'Idempotency-Replayed': components['headers']['IdempotencyReplayed'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['VisitLoyaltyAnswer'];
+        };
+      };
+      /** @description Bad request: malformed JSON or an unparseable body. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Authentication needed: a token is missing, malformed or unknown. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Access denied: the tokens are valid, but give no right to this location or chain. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found: an unknown route, or an entity that does not exist for this caller. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not acceptable: the Accept header allows no JSON. */
+      406: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Conflict: a request with this Idempotency-Key is still running. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Payload too large: the body is over the limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unsupported media type: send the body as application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Invalid input, or a business rule refused the request; field errors in meta.errors. */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The server or its database is busy; retry after Retry-After seconds. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Any other error: the error envelope, success false, data null, meta.message a sentence. */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  apply_referral_program: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Extension (not Altegio). Makes the write safe to retry: the same key with the same request within 24 hours replays the first answer (status and body) with `Idempotency-Replayed: true`; the same key with another request is 422; while the first request still runs, 409. Scoped to the partner token. */
+        'Idempotency-Key'?: components['parameters']['IdempotencyKey'];
+      };
+      path: {
+        /** @description Location id */
+        location_id: number;
+        /** @description Chain id */
+        chain_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ApplyReferralProgramBody'];
       };
     };
     responses: {

@@ -37,6 +37,7 @@ import { transactionsRoutes } from './modules/transactions/transactions.routes.j
 import { recordsRoutes } from './modules/records/records.routes.js';
 import { visitsRoutes } from './modules/visits/visits.routes.js';
 import { visitLoyaltyRoutes } from './modules/visit-loyalty/visit-loyalty.routes.js';
+import { visitReferralRoutes } from './modules/visit-loyalty/referral.routes.js';
 import type { Services } from './services.js';
 
 /** buildApp's options (exported with it: this file is the package's entry point, `exports` "."). */
@@ -137,6 +138,7 @@ export async function buildApp({ services, config, logger = true }: AppOptions):
       await api.register(recordsRoutes, { records: services.records, writes });
       await api.register(visitsRoutes, { visits: services.visits, access: auth, writes });
       await api.register(visitLoyaltyRoutes, { visitLoyalty: services.visitLoyalty, writes });
+      await api.register(visitReferralRoutes, { visitReferrals: services.visitReferrals, writes });
     },
     { prefix: '/api/v1' },
   );

@@ -18,6 +18,7 @@ import { TransactionsService } from './modules/transactions/transactions.service
 import { RecordsService } from './modules/records/records.service.js';
 import { VisitsService } from './modules/visits/visits.service.js';
 import { VisitLoyaltyService } from './modules/visit-loyalty/visit-loyalty.service.js';
+import { VisitReferralService } from './modules/visit-loyalty/referral.service.js';
 
 /** Every service, built once over one database; shared by the HTTP app and the admin CLI. */
 export interface Services {
@@ -43,6 +44,8 @@ export interface Services {
   records: RecordsService;
   /** Loyalty inside an open visit (V8, V9). */
   visitLoyalty: VisitLoyaltyService;
+  /** The referral program applied in a visit (V10). */
+  visitReferrals: VisitReferralService;
   writes: WriteRunner;
 }
 
@@ -70,6 +73,7 @@ export function createServices(database: DatabaseHandle): Services {
     visits,
     records: new RecordsService(db, visits),
     visitLoyalty: new VisitLoyaltyService(visits),
+    visitReferrals: new VisitReferralService(visits),
     writes: new WriteRunner(db, idempotency),
   };
 }

@@ -88,6 +88,7 @@ const BODIES: Record<string, unknown> = {
   cancel_discount_promotion: { record_id: id('record'), visit_id: id('visit') },
   apply_loyalty_card_deduction: { amount: 1, record_id: id('record'), visit_id: id('visit') },
   cancel_loyalty_card_withdrawal: { record_id: id('record'), visit_id: id('visit') },
+  apply_referral_program: { record_id: id('record'), visit_id: id('visit'), referrer_phone: DEMO.phone },
 };
 
 /** An appointment body naming a team member and a service (varied like the other ids). */

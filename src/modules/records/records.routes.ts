@@ -88,8 +88,8 @@ export const recordsRoutes: FastifyPluginAsync<{ records: RecordsService; writes
         '`client`, `datetime` and `seance_length` are required (else 422); optional fields not sent ' +
         'keep their values. Refused with 422 once the visit is closed (reopen it with update_visit ' +
         'first), when the services or the client would change while the visit has live loyalty ' +
-        'transactions (cancel them first), and when the new cost would be below what the visit has ' +
-        'already been paid. ' +
+        'transactions (cancel them first), when the client would change once the referral program was ' +
+        'applied to the visit, and when the new cost would be below what the visit has already been paid. ' +
         BODY_RULES,
       tag: TAG,
       ...AT_LOCATION,

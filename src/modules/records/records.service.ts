@@ -5,6 +5,7 @@ import type { ListPage } from '../../http/route.js';
 import { idField, intField, pageOf, phoneField } from '../../lib/fields.js';
 import { ClientsRepository } from '../clients/clients.repository.js';
 import { parseAppointmentTime } from '../visits/appointment-time.js';
+import { VisitReferralsRepository } from '../referral-programs/visit-referrals.repository.js';
 import { StaffRepository } from '../staff/staff.repository.js';
 import {
   VisitsRepository,
@@ -134,8 +135,8 @@ export class RecordsService {
   /**
    * V5 `update_appointment`: the required fields replace the current ones; optional fields not
    * sent keep their values. Refused (422) once the visit is closed, when the services or the client
-   * would change while the visit has live loyalty transactions, and when the new cost would be
-   * below what is already paid.
+   * would change while the visit has live loyalty transactions, the client when the referral
+   * program was applied to the visit, and when the new cost would be below what is already paid.
    */
   async replace(
     executor: Executor,
@@ -153,6 +154,13 @@ export class RecordsService {
       throw AppError.field(
         'services',
         'cannot change, nor can the client, while the visit has loyalty transactions: cancel them first',
+      );
+    }
+    // The referral program invited this visit's client (even when its discount came to 0).
+    if (clientId !== record.client_id && (await new VisitReferralsRepository(executor).ofVisit(visit.id))) {
+      throw AppError.field(
+        'client',
+        'cannot change: the referral program was applied to this visit for its client',
       );
     }
     const money = (await repo.moneyOf([visit.id])).get(visit.id)!;

@@ -65,7 +65,8 @@ export const referralProgramsRoutes: FastifyPluginAsync<{
       summary: "Edit the chain's referral program",
       description:
         `${EXTENSION}Only the fields sent change, inside a part too (\`{"invited": {"value": 15}}\` keeps ` +
-        `its unit); the result must obey the same rules as a new program. 404 when the chain has none. ${VALUES}`,
+        `its unit); the result must obey the same rules as a new program. 404 when the chain has none. A visit ` +
+        `the program was already applied to keeps the referrer part it was applied with. ${VALUES}`,
       tag: TAG,
       ...IN_CHAIN,
       extension: true,
@@ -82,7 +83,8 @@ export const referralProgramsRoutes: FastifyPluginAsync<{
       summary: "Delete the chain's referral program",
       description:
         `${EXTENSION}Answers 204 with no content; 404 when the chain has none. It can no longer be applied; ` +
-        'visits that applied it keep their rows, and the chain may create a new one.',
+        'visits that applied it keep their rows (and still earn their referrer when they close), and the chain ' +
+        'may create a new one.',
       tag: TAG,
       ...IN_CHAIN,
       extension: true,

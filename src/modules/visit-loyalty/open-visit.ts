@@ -40,10 +40,10 @@ export async function changeOpenVisit(
   const recordId = idField(target.record_id, 'record_id');
   const visitId = idField(target.visit_id, 'visit_id');
   const repo = new VisitsRepository(executor);
-  const visit = await repo.lockVisit(visitId);
-  if (!visit || visit.location_id !== location.id) {
-    throw AppError.field('visit_id', 'is not a visit of this location');
-  }
+  // The location first, then the lock: a caller never locks another location's visit.
+  const found = await repo.visit(visitId);
+  const visit = found?.location_id === location.id ? await repo.lockVisit(visitId) : undefined;
+  if (!visit) throw AppError.field('visit_id', 'is not a visit of this location');
   const record = await repo.recordOfVisit(visitId);
   if (!record || record.id !== recordId)
     throw AppError.field('record_id', 'is not the appointment of this visit');

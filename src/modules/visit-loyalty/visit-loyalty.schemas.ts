@@ -35,12 +35,12 @@ export const VisitLoyaltyAnswerSchema = Type.Object(
 );
 
 /** The visit a loyalty operation acts on: the appointment and its visit (Altegio requires both). */
-const visitFields = {
+export const VisitTargetFields = {
   record_id: IdLike('Appointment (record) id: the appointment of `visit_id`', 1),
   visit_id: IdLike('Visit id: an open visit of the location', 1),
 };
 
-export const VisitTargetBody = Type.Object(visitFields, { $id: 'VisitLoyaltyTarget' });
+export const VisitTargetBody = Type.Object(VisitTargetFields, { $id: 'VisitLoyaltyTarget' });
 
 export const CardWithdrawalBody = Type.Object(
   {
@@ -49,7 +49,7 @@ export const CardWithdrawalBody = Type.Object(
         'balance and at the amount due; 0 writes nothing',
       { nonNegative: true },
     ),
-    ...visitFields,
+    ...VisitTargetFields,
   },
   { $id: 'CardWithdrawalBody' },
 );

@@ -173,7 +173,7 @@ export function toVisitLoyaltyWithProgramWire(row: LiveLedgerRow): VisitLoyaltyT
   return Object.assign(toVisitLoyaltyWire(row), {
     program:
       row.program_id === null || row.program_title === null
-        ? null
+        ? referralProgramOf(row)
         : {
             id: row.program_id,
             title: row.program_title,
@@ -184,6 +184,30 @@ export function toVisitLoyaltyWithProgramWire(row: LiveLedgerRow): VisitLoyaltyT
             value_unit_id: row.program_value_unit_id ?? 0,
           },
   });
+}
+
+/** Ledger type 4: the referrer's accrual; the referral program's other rows are the invited discount. */
+const REFERRAL_ACCRUAL = 4;
+
+/**
+ * The referral program as V11 shows it beside one of its rows (design notes §7): the part the row
+ * comes from, as the program is now — the referrer's accrual as a cashback promotion
+ * (`loyalty_type_id` 6), the invited client's discount as a discount promotion (1).
+ */
+function referralProgramOf(row: LiveLedgerRow): VisitLoyaltyTransactionWithProgramWire['program'] {
+  if (row.referral_program_id === null || row.referral_title === null) return null;
+  const referrer = row.type_id === REFERRAL_ACCRUAL;
+  return {
+    id: row.referral_program_id,
+    title: row.referral_title,
+    group_id: row.referral_chain_id ?? row.chain_id,
+    loyalty_type_id: referrer ? 6 : 1,
+    item_type_id: 0,
+    value: toMajor(
+      (referrer ? row.referral_referrer_value_hundredths : row.referral_invited_value_hundredths) ?? 0,
+    ),
+    value_unit_id: (referrer ? row.referral_referrer_value_unit_id : row.referral_invited_value_unit_id) ?? 0,
+  };
 }
 
 export function toVisitDetailsWire(

@@ -461,12 +461,13 @@ export class VisitsRepository {
 
   /**
    * The visit's live ledger rows (SPEC §6.6: recorded, and no compensation names them), of the
-   * given types or all, in id order, with the program each came from.
+   * given types or all, in id order, with the program each came from (or the referral program).
    */
   liveRows(visitId: number, typeIds?: readonly number[]) {
     return this.db
       .selectFrom('transactions as t')
       .leftJoin('programs as p', 'p.id', 't.program_id')
+      .leftJoin('referral_programs as rp', 'rp.id', 't.referral_program_id')
       .selectAll('t')
       .select([
         'p.title as program_title',
@@ -475,6 +476,12 @@ export class VisitsRepository {
         'p.item_type_id as program_item_type_id',
         'p.value as program_value',
         'p.value_unit_id as program_value_unit_id',
+        'rp.title as referral_title',
+        'rp.chain_id as referral_chain_id',
+        'rp.invited_value_hundredths as referral_invited_value_hundredths',
+        'rp.invited_value_unit_id as referral_invited_value_unit_id',
+        'rp.referrer_value_hundredths as referral_referrer_value_hundredths',
+        'rp.referrer_value_unit_id as referral_referrer_value_unit_id',
       ])
       .where('t.visit_id', '=', visitId)
       .where('t.status_id', '=', 1)

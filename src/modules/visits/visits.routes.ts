@@ -85,9 +85,11 @@ export const visitsRoutes: FastifyPluginAsync<{
         'sold_amount + Σ first_cost, paid_amount + Σ money payments (card withdrawals and discounts are ' +
         'not "paid"), and for each cashback program (types 5–12) of the card type active at the location ' +
         'a type-2 accrual (percent programs half-up to cents; cumulative rules read the card figures ' +
-        'before this visit).\n\n' +
+        'before this visit); when the referral program was applied to the visit (apply_referral_program), ' +
+        "the referrer's type-4 accrual too.\n\n" +
         '**Closed**: a closed visit changes only by setting attendance away from 1 (with any comment): ' +
-        'that reopens it, appending compensating rows for its accruals and taking its counters back, ' +
+        "that reopens it, appending compensating rows for its accruals (the referrer's too) and taking " +
+        'its counters back, ' +
         'refused with 422 naming the card when the card has already spent the cashback (nothing ' +
         'changes). Closing again earns again. Any other change to a closed visit is 422; a request that ' +
         'changes nothing (attendance 1, the same comment, no payments) answers the visit unchanged. ' +
@@ -111,7 +113,9 @@ export const visitsRoutes: FastifyPluginAsync<{
       summary: 'Get loyalty transactions by visit',
       description:
         "The visit's live loyalty transactions (a compensated one and its compensation are left out), " +
-        'each with the `program` that made it (null for none, e.g. a card withdrawal). The answer is the ' +
+        'each with the `program` that made it (null for none, e.g. a card withdrawal). A referral ' +
+        "program's rows show it as it is now, with the part the row comes from: the invited client's " +
+        'discount as `loyalty_type_id` 1, the referrer accrual as 6 (`item_type_id` 0). The answer is the ' +
         'array itself, with no envelope, as Altegio documents it; errors keep the envelope. ' +
         REACH,
       tag: 'Loyalty Programs',

@@ -8,6 +8,7 @@ import { CardsRepository, type LedgerRowValues } from '../cards/cards.repository
 import { ProgramsRepository } from '../programs/programs.repository.js';
 import { AccountsRepository } from '../accounts/accounts.repository.js';
 import { ServicesRepository } from '../services/services.repository.js';
+import { accrueToReferrer } from './referral-accrual.js';
 import {
   amountDue,
   NO_MONEY,
@@ -357,7 +358,8 @@ export class VisitsService {
    * phone in the chain, in card order: the counters (visits + 1, sold + Σ first_cost, paid + Σ
    * money payments) with a closing row recording them, then one accrual row per cashback program
    * (types 5–12) of the card's type active at the location, computed on the card's figures before
-   * this visit (lib/loyalty-rules.ts).
+   * this visit (lib/loyalty-rules.ts); then the referrer's accrual when the referral program was
+   * applied to the visit (SPEC §6.5, referral-accrual.ts).
    */
   async settle(executor: Executor, visitId: number, auth: AuthContext): Promise<void> {
     const repo = new VisitsRepository(executor);
@@ -400,6 +402,7 @@ export class VisitsService {
         if (!written) throw new Error(`accrual refused on card ${card.id}, which the close had just locked`);
       }
     }
+    await accrueToReferrer(executor, visit, record.id, money.paid_minor, auth);
   }
 
   /**
