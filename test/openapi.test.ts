@@ -168,10 +168,13 @@ describe('OpenAPI document', () => {
       ids.join(),
     ).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
+    const declaredTags = (doc.tags as { name: string; description: string }[]).map((t) => t.name);
     for (const { method, path, op } of operations) {
       const label = `${method} ${path}`;
       expect(op.summary, label).toEqual(expect.any(String));
       expect(op.tags?.length, label).toBeGreaterThan(0);
+      // Every tag is declared with a description (the docs page groups and explains by them).
+      for (const tag of op.tags) expect(declaredTags, `${label}: tag "${tag}"`).toContain(tag);
       // One requirement, or alternatives ("either token form") — each one of Altegio's two schemes.
       expect(op.security?.length, label).toBeGreaterThan(0);
       for (const requirement of op.security) {

@@ -271,7 +271,27 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       servers: [{ url: API_BASE, description: 'This server' }],
       tags: [
         { name: 'Authentication B2B', description: 'User tokens' },
+        { name: 'Chain Management', description: 'Chains (networks of locations) the user can see' },
+        {
+          name: 'Locations',
+          description: 'Locations (companies): reading them and, as our extension, creating them',
+        },
+        { name: 'Clients', description: "A location's clients, found and created by phone" },
         { name: 'Loyalty Cards', description: 'Cards, card types and manual transactions' },
+        {
+          name: 'Loyalty Card Types (extension)',
+          description:
+            "Creating, changing and removing a chain's card types (Altegio has no such operations)",
+        },
+        {
+          name: 'Loyalty Programs',
+          description:
+            'Promotions (loyalty programs) at a location, and loyalty inside an open visit (V8–V11)',
+        },
+        {
+          name: 'Chain Loyalty Programs',
+          description: "A chain's promotions, its loyalty transactions, and its referral program (extension)",
+        },
         { name: 'Services', description: "A location's service catalogue (SPEC §6, V1)" },
         { name: 'Team Members', description: "A location's team members (staff, masters; SPEC §6, V2)" },
         { name: 'Accounts', description: "A location's accounts (checkouts) that visits are paid into (V3)" },
