@@ -63,3 +63,15 @@ export const MAX_PAGE = 1_000_000;
 export function pageOf(page: number | undefined, size: number): { limit: number; offset: number } {
   return { limit: size, offset: ((page ?? 1) - 1) * size };
 }
+
+export const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** A `Y-m-d` day as the UTC instant it starts at; 2024-02-30 and the like are refused. */
+export function dayStart(text: string, field: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  const at = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
+  if (!m || Number.isNaN(at) || new Date(at).toISOString().slice(0, 10) !== text) {
+    throw AppError.field(field, 'must be a real date as Y-m-d (e.g. 2024-01-31)');
+  }
+  return at;
+}

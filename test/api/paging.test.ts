@@ -16,6 +16,7 @@ const DEMO_PARAMS: Record<string, string | number> = {
   phone: DEMO.phone,
   card_type_id: 10992,
   loyalty_program_id: 18005,
+  program_id: 18005,
   service_id: DEMO.haircutServiceId,
   staff_id: DEMO.staffId,
   // No demo appointment exists: the lists that page take none of these.

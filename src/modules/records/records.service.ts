@@ -2,7 +2,7 @@ import type { Db, Executor } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import type { AuthContext, LocationScope } from '../../http/access.js';
 import type { ListPage } from '../../http/route.js';
-import { idField, intField, pageOf, phoneField } from '../../lib/fields.js';
+import { DAY_MS, dayStart, idField, intField, pageOf, phoneField } from '../../lib/fields.js';
 import { ClientsRepository } from '../clients/clients.repository.js';
 import { parseAppointmentTime } from '../visits/appointment-time.js';
 import { VisitReferralsRepository } from '../referral-programs/visit-referrals.repository.js';
@@ -20,18 +20,6 @@ import type { AppointmentInput, AppointmentListInput } from './records.schemas.j
 
 /** Document type 7: the visit document every appointment carries (altegio-visits.md §0.10). */
 const VISIT_DOCUMENT = 7;
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** A `Y-m-d` day as the UTC instant it starts at; 2024-02-30 and the like are refused. */
-function dayStart(text: string, field: string): number {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  const at = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
-  if (!m || Number.isNaN(at) || new Date(at).toISOString().slice(0, 10) !== text) {
-    throw AppError.field(field, 'must be a real date as Y-m-d (e.g. 2024-01-31)');
-  }
-  return at;
-}
-
 /** An instant as ISO UTC: a day alone is its start, a time without an offset is UTC. */
 function instantField(text: string, field: string): string {
   if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return new Date(dayStart(text, field)).toISOString();

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/database.js';
 import { AppError } from '../../errors.js';
+import { DAY_MS, dayStart } from '../../lib/fields.js';
 import { toTransactionWire } from './transactions.mapper.js';
 import { TransactionsRepository, type TransactionFilter } from './transactions.repository.js';
 import type {
@@ -14,18 +15,6 @@ interface TransactionPage {
   data: TransactionWire[];
   /** Matching transactions before paging (`meta.count`). */
   total: number;
-}
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** A `Y-m-d` day as the UTC instant it starts at; 2024-02-30 and the like are refused. */
-function dayStart(text: string, field: string): number {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  const at = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
-  if (!m || Number.isNaN(at) || new Date(at).toISOString().slice(0, 10) !== text) {
-    throw AppError.field(field, 'must be a real date as Y-m-d (e.g. 2024-01-31)');
-  }
-  return at;
 }
 
 /**

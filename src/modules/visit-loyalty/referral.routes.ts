@@ -1,11 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import { AT_LOCATION, mount, route } from '../../http/route.js';
+import { mount, route } from '../../http/route.js';
 import { PathId } from '../../http/schemas.js';
 import type { WriteRunner } from '../../http/write.js';
 import { ApplyReferralBody } from './referral.schemas.js';
 import type { VisitReferralService } from './referral.service.js';
-import { VisitLoyaltyAnswerSchema } from './visit-loyalty.schemas.js';
+import { VISIT_LOYALTY_WRITE } from './visit-loyalty.routes.js';
 
 /** SPEC §6.2 V10, §6.5. */
 export const visitReferralRoutes: FastifyPluginAsync<{
@@ -42,11 +42,9 @@ export const visitReferralRoutes: FastifyPluginAsync<{
         'had the referral program applied (a client is invited once per location; booked, waiting, ' +
         'no-show, deleted and reopened visits do not count; checked when it is applied). Once per visit: a ' +
         'second apply is 422 naming `visit_id` (there is no cancel).',
-      tag: 'Loyalty Programs',
-      ...AT_LOCATION,
+      ...VISIT_LOYALTY_WRITE,
       params: Type.Object({ location_id: PathId('Location id'), chain_id: PathId('Chain id') }),
       body: ApplyReferralBody,
-      answer: { status: 200, envelope: 'raw', schema: VisitLoyaltyAnswerSchema },
       handler: ({ auth, scope, params, body }, trx) =>
         visitReferrals.apply(trx, auth, scope.location, params.chain_id, body),
     }),

@@ -10,8 +10,15 @@ import {
 } from './visit-loyalty.schemas.js';
 import type { VisitLoyaltyService } from './visit-loyalty.service.js';
 
-const TAG = 'Loyalty Programs';
-const ANSWER = { status: 200, envelope: 'raw', schema: VisitLoyaltyAnswerSchema } as const;
+/**
+ * What every `/visit/loyalty/*` write declares alike: its tag, PartnerUser at the location of the
+ * path, and the raw visit answer (SPEC §6.2 V8–V10).
+ */
+export const VISIT_LOYALTY_WRITE = {
+  tag: 'Loyalty Programs',
+  ...AT_LOCATION,
+  answer: { status: 200, envelope: 'raw', schema: VisitLoyaltyAnswerSchema },
+} as const;
 
 /** What every `/visit/loyalty/*` write shares (SPEC §6.4), said once in each description. */
 const VISIT_RULES =
@@ -58,11 +65,9 @@ export const visitLoyaltyRoutes: FastifyPluginAsync<{
         'not cut. An item whose discount comes to 0 (a free one) gets no row. The program item ' +
         'restrictions (`item_type_id`) are not applied: every service item counts. ' +
         VISIT_RULES,
-      tag: TAG,
-      ...AT_LOCATION,
+      ...VISIT_LOYALTY_WRITE,
       params: CardProgramParams,
       body: VisitTargetBody,
-      answer: ANSWER,
       handler: ({ auth, scope, params, body }, trx) =>
         visitLoyalty.applyDiscount(trx, auth, scope.location, params.card_id, params.program_id, body),
     }),
@@ -79,11 +84,9 @@ export const visitLoyaltyRoutes: FastifyPluginAsync<{
         'goes back up. The card and the program must be the chain’s (else 404), even if removed or ' +
         'deleted since; a visit with no live discount of them is 422 naming `program_id`. ' +
         VISIT_RULES,
-      tag: TAG,
-      ...AT_LOCATION,
+      ...VISIT_LOYALTY_WRITE,
       params: CardProgramParams,
       body: VisitTargetBody,
-      answer: ANSWER,
       handler: ({ auth, scope, params, body }, trx) =>
         visitLoyalty.cancelDiscount(trx, auth, scope.location, params.card_id, params.program_id, body),
     }),
@@ -108,11 +111,9 @@ export const visitLoyaltyRoutes: FastifyPluginAsync<{
         CARD_RULES +
         ' ' +
         VISIT_RULES,
-      tag: TAG,
-      ...AT_LOCATION,
+      ...VISIT_LOYALTY_WRITE,
       params: CardParams,
       body: CardWithdrawalBody,
-      answer: ANSWER,
       handler: ({ auth, scope, params, body }, trx) =>
         visitLoyalty.applyWithdrawal(trx, auth, scope.location, params.card_id, body),
     }),
@@ -129,11 +130,9 @@ export const visitLoyaltyRoutes: FastifyPluginAsync<{
         'stays the sum of its rows). The amount due goes back up. The card must be the chain’s (else ' +
         '404); a visit with no live withdrawal of it is 422 naming `card_id`. ' +
         VISIT_RULES,
-      tag: TAG,
-      ...AT_LOCATION,
+      ...VISIT_LOYALTY_WRITE,
       params: CardParams,
       body: VisitTargetBody,
-      answer: ANSWER,
       handler: ({ auth, scope, params, body }, trx) =>
         visitLoyalty.cancelWithdrawal(trx, auth, scope.location, params.card_id, body),
     }),

@@ -10,7 +10,8 @@ import { CardsRepository, type LedgerRowValues } from '../cards/cards.repository
 import { ProgramsRepository } from '../programs/programs.repository.js';
 import { amountDue, NO_MONEY } from '../visits/visits.mapper.js';
 import type { LineRow, LiveLedgerRow } from '../visits/visits.repository.js';
-import { compensationOf, type VisitsService } from '../visits/visits.service.js';
+import { compensationOf, visitRow } from '../visits/visit-ledger-rows.js';
+import type { VisitsService } from '../visits/visits.service.js';
 import { changeOpenVisit, type OpenVisit } from './open-visit.js';
 import { VisitLoyaltyRepository, type VisitCardRow } from './visit-loyalty.repository.js';
 import type {
@@ -252,21 +253,10 @@ async function writeItemRows(
   for (const [i, part] of parts.entries()) {
     if (part === 0) continue;
     const written = await cards.applyLedgerRow({
+      ...visitRow(open.visit, open.record.id, auth),
       card_id: cardId,
-      chain_id: open.visit.chain_id,
-      location_id: open.visit.location_id,
-      title: '',
-      partner_id: auth.partnerId,
-      user_id: auth.user?.id ?? null,
-      referral_program_id: null,
-      visit_id: open.visit.id,
-      record_id: open.record.id,
       item_id: lines[i]!.service_id,
       item_type_id: SERVICE_ITEM,
-      is_discount: 0,
-      is_loyalty_withdraw: 0,
-      status_id: 1,
-      cancels_id: null,
       ...kind(part),
     });
     // The card is locked by this request (VisitLoyaltyRepository.lockCardsOfPhone): its balance

@@ -4,6 +4,7 @@ import { percentOf } from '../../lib/loyalty-rules.js';
 import type { Minor } from '../../lib/money.js';
 import { CardsRepository } from '../cards/cards.repository.js';
 import { VisitReferralsRepository } from '../referral-programs/visit-referrals.repository.js';
+import { visitRow } from './visit-ledger-rows.js';
 import type { VisitRow } from './visits.repository.js';
 
 /** Ledger type 4: referral program accrual (SPEC §2). */
@@ -45,24 +46,12 @@ export async function accrueToReferrer(
   if (amount <= 0) return;
   // Undefined only for a card removed since (an accrual cannot take a balance below 0): it earns nothing.
   await new CardsRepository(executor).applyLedgerRow({
+    ...visitRow(visit, recordId, auth),
     card_id: referral.referrer_card_id,
-    chain_id: visit.chain_id,
-    location_id: visit.location_id,
     type_id: REFERRAL_ACCRUAL,
     amount_minor: amount,
     balance_effect_minor: amount,
-    title: '',
-    partner_id: auth.partnerId,
-    user_id: auth.user?.id ?? null,
     program_id: null,
     referral_program_id: referral.referral_program_id,
-    visit_id: visit.id,
-    record_id: recordId,
-    item_id: 0,
-    item_type_id: 0,
-    is_discount: 0,
-    is_loyalty_withdraw: 0,
-    status_id: 1,
-    cancels_id: null,
   });
 }
