@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
-import { createDatabase, type DatabaseHandle } from '../db/database.js';
+import { createDatabase, type DatabaseHandle, type Executor } from '../db/database.js';
 import { migrate } from '../db/migrator.js';
 import { AppError } from '../errors.js';
 import { LOYALTY_TYPE_CODES, loyaltyTypeByCode } from '../lib/loyalty-types.js';
@@ -116,6 +116,26 @@ const listingAt = (summary: string, entity: LocationEntity): Command => ({
   summary,
   options: { location: opt('only this location') },
   run: (s, v) => s.setup.list(entity, optionalId(v, 'location')),
+});
+
+/**
+ * A `referral:*` command on the referral program of `--chain`: `input` reads the other options
+ * (a usage error before the database is touched), `act` runs in the chain's transaction (an
+ * unknown chain is refused there).
+ */
+const onReferral = <I>(
+  summary: string,
+  options: Command['options'],
+  input: (values: Values) => I,
+  act: (programs: Services['referralPrograms'], trx: Executor, chainId: number, input: I) => Promise<unknown>,
+): Command => ({
+  summary,
+  options: { chain: req('chain id'), ...options },
+  run: (s, v) => {
+    const chainId = id(v, 'chain');
+    const given = input(v);
+    return s.referralPrograms.inChain(chainId, (trx) => act(s.referralPrograms, trx, chainId, given));
+  },
 });
 
 const commands: Record<string, Command> = {
@@ -273,62 +293,54 @@ const commands: Record<string, Command> = {
     },
   },
   'program:list': listing('list programs', 'programs'),
-  'referral:create': {
-    summary: "create the chain's referral program (one per chain)",
-    options: {
-      chain: req('chain id'),
+  'referral:create': onReferral(
+    "create the chain's referral program (one per chain)",
+    {
       title: req('title'),
       invited: req("the invited client's discount on the first visit: a percent (10%) or an amount (100)"),
       referrer: req("the referrer's accrual when that visit closes: a percent (5%) or an amount (100)"),
     },
-    run: (s, v) => {
-      const chainId = id(v, 'chain');
-      const input = {
-        title: text(v, 'title'),
-        invited: referralPart(v, 'invited'),
-        referrer: referralPart(v, 'referrer'),
-      };
-      return s.referralPrograms.inChain(chainId, (trx) => s.referralPrograms.create(trx, chainId, input));
-    },
-  },
-  'referral:show': {
-    summary: "show the chain's referral program",
-    options: { chain: req('chain id') },
-    run: (s, v) => {
-      const chainId = id(v, 'chain');
-      return s.referralPrograms.inChain(chainId, (trx) => s.referralPrograms.get(chainId, trx));
-    },
-  },
-  'referral:update': {
-    summary: "change the chain's referral program (only the options given)",
-    options: {
-      chain: req('chain id'),
+    (v) => ({
+      title: text(v, 'title'),
+      invited: referralPart(v, 'invited'),
+      referrer: referralPart(v, 'referrer'),
+    }),
+    (programs, trx, chainId, input) => programs.create(trx, chainId, input),
+  ),
+  'referral:show': onReferral(
+    "show the chain's referral program",
+    {},
+    () => null,
+    (programs, trx, chainId) => programs.get(chainId, trx),
+  ),
+  'referral:update': onReferral(
+    "change the chain's referral program (only the options given)",
+    {
       title: opt('title'),
       invited: opt('a percent (10%) or an amount (100)'),
       referrer: opt('a percent (5%) or an amount (100)'),
     },
-    run: (s, v) => {
-      const chainId = id(v, 'chain');
+    (v) => {
       if (v.title === undefined && v.invited === undefined && v.referrer === undefined) {
         throw new UsageError('give --title, --invited and/or --referrer');
       }
-      const input = {
+      return {
         ...(v.title === undefined ? {} : { title: text(v, 'title') }),
         ...(v.invited === undefined ? {} : { invited: referralPart(v, 'invited') }),
         ...(v.referrer === undefined ? {} : { referrer: referralPart(v, 'referrer') }),
       };
-      return s.referralPrograms.inChain(chainId, (trx) => s.referralPrograms.update(trx, chainId, input));
     },
-  },
-  'referral:remove': {
-    summary: "delete the chain's referral program (visits that applied it keep their rows)",
-    options: { chain: req('chain id') },
-    run: async (s, v) => {
-      const chainId = id(v, 'chain');
-      await s.referralPrograms.inChain(chainId, (trx) => s.referralPrograms.remove(trx, chainId));
+    (programs, trx, chainId, input) => programs.update(trx, chainId, input),
+  ),
+  'referral:remove': onReferral(
+    "delete the chain's referral program (visits that applied it keep their rows)",
+    {},
+    () => null,
+    async (programs, trx, chainId) => {
+      await programs.remove(trx, chainId);
       return { removed: true };
     },
-  },
+  ),
   'service:create': {
     summary: 'create a service at a location (prices in currency units, durations in seconds)',
     options: {
