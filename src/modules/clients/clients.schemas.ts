@@ -121,9 +121,7 @@ export const ClientSearchRow = Type.Object(
 );
 
 /** What a search row may hold: the row's fields, in its order (`fields` names them). */
-export const SEARCH_FIELDS = Object.keys(ClientSearchRow.properties) as (keyof Static<
-  typeof ClientSearchRow
->)[];
+export const SEARCH_FIELDS = Object.keys(ClientSearchRow.properties) as (keyof ClientSearchRowWire)[];
 
 const SEARCH_ORDER = [
   'id',
