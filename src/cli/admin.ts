@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
-import { createDatabase, type DatabaseHandle } from '../db/database.js';
+import { createDatabase, type DatabaseHandle, type Executor } from '../db/database.js';
 import { migrate } from '../db/migrator.js';
 import { AppError } from '../errors.js';
 import { LOYALTY_TYPE_CODES, loyaltyTypeByCode } from '../lib/loyalty-types.js';
 import { PhoneFormatError } from '../lib/phone.js';
+import type { LocationEntity, SetupEntity } from '../modules/setup/setup.repository.js';
 import { createServices, type Services } from '../services.js';
 
 /**
@@ -51,10 +52,14 @@ function optionalId(values: Values, name: string): number | undefined {
   return values[name] === undefined ? undefined : id(values, name);
 }
 
-function ids(values: Values, name: string): number[] {
+/** The values of a repeatable option, as given. */
+function repeated(values: Values, name: string): string[] {
   const raw = values[name];
-  const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : [];
-  return list
+  return Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : [];
+}
+
+function ids(values: Values, name: string): number[] {
+  return repeated(values, name)
     .flatMap((item) => item.split(','))
     .map((item) => {
       if (!/^[1-9]\d{0,9}$/.test(item.trim()))
@@ -64,9 +69,7 @@ function ids(values: Values, name: string): number[] {
 }
 
 function rules(values: Values): { parameter: number; value: number }[] {
-  const raw = values.rule;
-  const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : [];
-  return list.map((item) => {
+  return repeated(values, 'rule').map((item) => {
     const m = /^(\d+):(\d+(?:\.\d{1,2})?)$/.exec(item.trim());
     if (!m) throw new UsageError(`--rule must be parameter:value (e.g. 3:10 or 0:2.5), got "${item}"`);
     return { parameter: Number(m[1]), value: Number(m[2]) };
@@ -89,19 +92,65 @@ const many = (description: string) => ({ multiple: true, description });
 const req = (description: string) => ({ required: true, description });
 const opt = (description: string) => ({ description });
 
+/** A command on one partner or user (`--partner`, `--user` id); prints what `run` answers as `key`. */
+const onOne = (
+  summary: string,
+  option: 'partner' | 'user',
+  key: string,
+  run: (services: Services, id: number) => Promise<unknown>,
+): Command => ({
+  summary,
+  options: { [option]: req(`${option} id`) },
+  run: async (s, v) => ({ [key]: await run(s, id(v, option)) }),
+});
+
+/** `<entity>:list`: the rows of a setup table. */
+const listing = (summary: string, entity: SetupEntity): Command => ({
+  summary,
+  options: {},
+  run: (s) => s.setup.list(entity),
+});
+
+/** `<entity>:list` of rows a location owns: `--location` keeps one location's. */
+const listingAt = (summary: string, entity: LocationEntity): Command => ({
+  summary,
+  options: { location: opt('only this location') },
+  run: (s, v) => s.setup.list(entity, optionalId(v, 'location')),
+});
+
+/**
+ * A `referral:*` command on the referral program of `--chain`: `input` reads the other options
+ * (a usage error before the database is touched), `act` runs in the chain's transaction (an
+ * unknown chain is refused there).
+ */
+const onReferral = <I>(
+  summary: string,
+  options: Command['options'],
+  input: (values: Values) => I,
+  act: (programs: Services['referralPrograms'], trx: Executor, chainId: number, input: I) => Promise<unknown>,
+): Command => ({
+  summary,
+  options: { chain: req('chain id'), ...options },
+  run: (s, v) => {
+    const chainId = id(v, 'chain');
+    const given = input(v);
+    return s.referralPrograms.inChain(chainId, (trx) => act(s.referralPrograms, trx, chainId, given));
+  },
+});
+
 const commands: Record<string, Command> = {
   'chain:create': {
     summary: 'create a chain',
     options: { title: req('chain title') },
     run: async (s, v) => ({ id: await s.setup.createChain(text(v, 'title')) }),
   },
-  'chain:list': { summary: 'list chains', options: {}, run: (s) => s.setup.list('chains') },
+  'chain:list': listing('list chains', 'chains'),
   'location:create': {
     summary: 'create a location in a chain',
     options: { chain: req('chain id'), title: req('location title') },
     run: async (s, v) => ({ id: await s.setup.createLocation(id(v, 'chain'), text(v, 'title')) }),
   },
-  'location:list': { summary: 'list locations', options: {}, run: (s) => s.setup.list('locations') },
+  'location:list': listing('list locations', 'locations'),
   'partner:create': {
     summary: 'create a partner; prints its token once',
     options: { name: req('partner name'), location: many('connect to this location (repeatable)') },
@@ -112,7 +161,7 @@ const commands: Record<string, Command> = {
       return { id: partner.id, token: partner.token, note: 'the token is shown only now' };
     },
   },
-  'partner:list': { summary: 'list partners', options: {}, run: (s) => s.setup.list('partners') },
+  'partner:list': listing('list partners', 'partners'),
   'partner:connect': {
     summary: 'connect a partner to a location',
     options: { partner: req('partner id'), location: req('location id') },
@@ -121,11 +170,12 @@ const commands: Record<string, Command> = {
       return { connected: true };
     },
   },
-  'partner:rotate-token': {
-    summary: "replace a partner's token; prints the new one once",
-    options: { partner: req('partner id') },
-    run: async (s, v) => ({ token: await s.setup.rotatePartnerToken(id(v, 'partner')) }),
-  },
+  'partner:rotate-token': onOne(
+    "replace a partner's token; prints the new one once",
+    'partner',
+    'token',
+    (s, partnerId) => s.setup.rotatePartnerToken(partnerId),
+  ),
   'user:create': {
     summary: 'create a user; prints its token once',
     options: {
@@ -151,7 +201,7 @@ const commands: Record<string, Command> = {
       return { id: user.id, token: user.token, note: 'the token is shown only now' };
     },
   },
-  'user:list': { summary: 'list users', options: {}, run: (s) => s.setup.list('users') },
+  'user:list': listing('list users', 'users'),
   'user:grant': {
     summary: 'grant a user a location and/or a chain',
     options: { user: req('user id'), location: opt('location id'), chain: opt('chain id') },
@@ -168,16 +218,18 @@ const commands: Record<string, Command> = {
     options: { user: req('user id'), password: req('new password') },
     run: async (s, v) => ({ token: await s.auth.changePassword(id(v, 'user'), password(v)) }),
   },
-  'user:unlock': {
-    summary: "forget a user's failed logins, so a throttled user (429) can log in at once",
-    options: { user: req('user id') },
-    run: async (s, v) => ({ cleared: await s.auth.unlockUser(id(v, 'user')) }),
-  },
-  'user:rotate-token': {
-    summary: "revoke a user's tokens and issue a new one (printed once)",
-    options: { user: req('user id') },
-    run: async (s, v) => ({ token: await s.auth.rotateUserToken(id(v, 'user')) }),
-  },
+  'user:unlock': onOne(
+    "forget a user's failed logins, so a throttled user (429) can log in at once",
+    'user',
+    'cleared',
+    (s, userId) => s.auth.unlockUser(userId),
+  ),
+  'user:rotate-token': onOne(
+    "revoke a user's tokens and issue a new one (printed once)",
+    'user',
+    'token',
+    (s, userId) => s.auth.rotateUserToken(userId),
+  ),
   'client:create': {
     summary: 'create a client at a location',
     options: { location: req('location id'), phone: req('phone'), name: req('name') },
@@ -185,7 +237,7 @@ const commands: Record<string, Command> = {
       id: await s.setup.createClient(id(v, 'location'), text(v, 'phone'), text(v, 'name')),
     }),
   },
-  'client:list': { summary: 'list clients', options: {}, run: (s) => s.setup.list('clients') },
+  'client:list': listing('list clients', 'clients'),
   'card-type:create': {
     summary: 'create a card type in a chain',
     options: {
@@ -203,7 +255,7 @@ const commands: Record<string, Command> = {
       }),
     }),
   },
-  'card-type:list': { summary: 'list card types', options: {}, run: (s) => s.setup.list('card_types') },
+  'card-type:list': listing('list card types', 'card_types'),
   'program:create': {
     summary: 'create a loyalty program (promotion) in a chain',
     options: {
@@ -240,63 +292,55 @@ const commands: Record<string, Command> = {
       };
     },
   },
-  'program:list': { summary: 'list programs', options: {}, run: (s) => s.setup.list('programs') },
-  'referral:create': {
-    summary: "create the chain's referral program (one per chain)",
-    options: {
-      chain: req('chain id'),
+  'program:list': listing('list programs', 'programs'),
+  'referral:create': onReferral(
+    "create the chain's referral program (one per chain)",
+    {
       title: req('title'),
       invited: req("the invited client's discount on the first visit: a percent (10%) or an amount (100)"),
       referrer: req("the referrer's accrual when that visit closes: a percent (5%) or an amount (100)"),
     },
-    run: (s, v) => {
-      const chainId = id(v, 'chain');
-      const input = {
-        title: text(v, 'title'),
-        invited: referralPart(v, 'invited'),
-        referrer: referralPart(v, 'referrer'),
-      };
-      return s.referralPrograms.inChain(chainId, (trx) => s.referralPrograms.create(trx, chainId, input));
-    },
-  },
-  'referral:show': {
-    summary: "show the chain's referral program",
-    options: { chain: req('chain id') },
-    run: (s, v) => {
-      const chainId = id(v, 'chain');
-      return s.referralPrograms.inChain(chainId, (trx) => s.referralPrograms.get(chainId, trx));
-    },
-  },
-  'referral:update': {
-    summary: "change the chain's referral program (only the options given)",
-    options: {
-      chain: req('chain id'),
+    (v) => ({
+      title: text(v, 'title'),
+      invited: referralPart(v, 'invited'),
+      referrer: referralPart(v, 'referrer'),
+    }),
+    (programs, trx, chainId, input) => programs.create(trx, chainId, input),
+  ),
+  'referral:show': onReferral(
+    "show the chain's referral program",
+    {},
+    () => null,
+    (programs, trx, chainId) => programs.get(chainId, trx),
+  ),
+  'referral:update': onReferral(
+    "change the chain's referral program (only the options given)",
+    {
       title: opt('title'),
       invited: opt('a percent (10%) or an amount (100)'),
       referrer: opt('a percent (5%) or an amount (100)'),
     },
-    run: (s, v) => {
-      const chainId = id(v, 'chain');
+    (v) => {
       if (v.title === undefined && v.invited === undefined && v.referrer === undefined) {
         throw new UsageError('give --title, --invited and/or --referrer');
       }
-      const input = {
+      return {
         ...(v.title === undefined ? {} : { title: text(v, 'title') }),
         ...(v.invited === undefined ? {} : { invited: referralPart(v, 'invited') }),
         ...(v.referrer === undefined ? {} : { referrer: referralPart(v, 'referrer') }),
       };
-      return s.referralPrograms.inChain(chainId, (trx) => s.referralPrograms.update(trx, chainId, input));
     },
-  },
-  'referral:remove': {
-    summary: "delete the chain's referral program (visits that applied it keep their rows)",
-    options: { chain: req('chain id') },
-    run: async (s, v) => {
-      const chainId = id(v, 'chain');
-      await s.referralPrograms.inChain(chainId, (trx) => s.referralPrograms.remove(trx, chainId));
+    (programs, trx, chainId, input) => programs.update(trx, chainId, input),
+  ),
+  'referral:remove': onReferral(
+    "delete the chain's referral program (visits that applied it keep their rows)",
+    {},
+    () => null,
+    async (programs, trx, chainId) => {
+      await programs.remove(trx, chainId);
       return { removed: true };
     },
-  },
+  ),
   'service:create': {
     summary: 'create a service at a location (prices in currency units, durations in seconds)',
     options: {
@@ -319,11 +363,7 @@ const commands: Record<string, Command> = {
       }),
     }),
   },
-  'service:list': {
-    summary: 'list services (deleted ones left out; prices in minor units)',
-    options: { location: opt('only this location') },
-    run: (s, v) => s.setup.list('services', optionalId(v, 'location')),
-  },
+  'service:list': listingAt('list services (deleted ones left out; prices in minor units)', 'services'),
   'staff:create': {
     summary: 'create a team member at a location',
     options: { location: req('location id'), name: req('name'), specialization: opt('specialization') },
@@ -334,16 +374,11 @@ const commands: Record<string, Command> = {
       }),
     }),
   },
-  'staff:list': {
-    summary: 'list team members (deleted ones left out)',
-    options: { location: opt('only this location') },
-    run: (s, v) => s.setup.list('staff', optionalId(v, 'location')),
-  },
-  'account:list': {
-    summary: 'list accounts (checkouts; type 0 cash, 1 non-cash; is_default 1 for the defaults)',
-    options: { location: opt('only this location') },
-    run: (s, v) => s.setup.list('accounts', optionalId(v, 'location')),
-  },
+  'staff:list': listingAt('list team members (deleted ones left out)', 'staff'),
+  'account:list': listingAt(
+    'list accounts (checkouts; type 0 cash, 1 non-cash; is_default 1 for the defaults)',
+    'accounts',
+  ),
   'idempotency:purge': {
     summary: 'delete expired idempotency keys',
     options: {},

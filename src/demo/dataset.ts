@@ -32,6 +32,9 @@ export const DEMO = {
   visitCardId: 9210521,
 } as const;
 
+/** A card type of the dataset: its id, chain and title, the location issuing it, its programs. */
+type DemoCardType = [id: number, chainId: number, title: string, locationId: number, programIds?: number[]];
+
 export async function loadDemo(database: DatabaseHandle): Promise<void> {
   const setup = new SetupService(database.db);
   const existing = await database.db
@@ -87,25 +90,14 @@ export async function loadDemo(database: DatabaseHandle): Promise<void> {
     ],
     locationIds: [DEMO.locationId],
   });
-  await setup.createCardType({
-    id: 10992,
-    chainId: DEMO.chainId,
-    title: 'Cashback',
-    locationIds: [DEMO.locationId],
-    programIds: [18005],
-  });
-  await setup.createCardType({
-    id: 8230,
-    chainId: DEMO.chainId,
-    title: 'Referral program',
-    locationIds: [DEMO.locationId],
-  });
-  await setup.createCardType({
-    id: 30001,
-    chainId: DEMO.otherChainId,
-    title: 'Other card',
-    locationIds: [DEMO.otherLocationId],
-  });
+  const cardTypes: DemoCardType[] = [
+    [10992, DEMO.chainId, 'Cashback', DEMO.locationId, [18005]],
+    [8230, DEMO.chainId, 'Referral program', DEMO.locationId],
+    [30001, DEMO.otherChainId, 'Other card', DEMO.otherLocationId],
+  ];
+  for (const [id, chainId, title, locationId, programIds] of cardTypes) {
+    await setup.createCardType({ id, chainId, title, locationIds: [locationId], programIds });
+  }
   await setup.createClient(DEMO.locationId, DEMO.phone, 'Demo client', DEMO.clientId);
   const otherClient = await setup.createClient(
     DEMO.otherLocationId,

@@ -90,10 +90,10 @@ describeEachDialect('accounts (V3) and the default accounts of a new location', 
     const w = await ctx.factory.world();
     const repo = new AccountsRepository(ctx.database.db);
     await expect(
-      repo.insert(w.locationId, { type: 0, title: 'Second cash', isDefault: true }),
+      repo.insert(w.locationId, { type: 0, title: 'Second cash', is_default: 1 }),
     ).rejects.toThrow();
     // A second, non-default account of a type is allowed, and listed after the defaults.
-    await repo.insert(w.locationId, { type: 0, title: 'Advances', isDefault: false });
+    await repo.insert(w.locationId, { type: 0, title: 'Advances', is_default: 0 });
     const res = await ctx.api('GET', `/accounts/${w.locationId}`, w.auth);
     expect(res.json().data.map((a: { title: string }) => a.title)).toEqual(['Cash', 'Non-cash', 'Advances']);
   });

@@ -31,8 +31,8 @@ export async function createDefaultAccounts(
 ): Promise<void> {
   const repo = new AccountsRepository(executor);
   for (const usual of DEFAULT_ACCOUNTS) {
-    const account = named.find((a) => a.type === usual.type) ?? usual;
-    await repo.insert(locationId, { ...account, isDefault: true });
+    const { type, title, id } = named.find((a) => a.type === usual.type) ?? usual;
+    await repo.insert(locationId, { type, title, comment: '', is_default: 1 }, id);
   }
 }
 

@@ -1,17 +1,10 @@
-import {
-  sql,
-  type ExpressionBuilder,
-  type Expression,
-  type Insertable,
-  type SqlBool,
-  type Updateable,
-} from 'kysely';
+import { sql, type ExpressionBuilder, type Expression, type SqlBool } from 'kysely';
 import type { Executor } from '../../db/database.js';
-import type { ClientRow, ClientTable, Database } from '../../db/schema.js';
+import { LocationRows, type LocationRowValues } from '../../db/location-rows.js';
+import type { ClientRow, Database } from '../../db/schema.js';
 import { phoneDigits } from '../../lib/phone.js';
-import { nowIso } from '../../lib/time.js';
 
-export type ClientValues = Omit<Insertable<ClientTable>, 'id' | 'location_id' | 'created_at' | 'updated_at'>;
+export type ClientValues = LocationRowValues<'clients'>;
 
 /** One condition of a client list or search; the service builds them from the wire. */
 export type ClientCondition =
@@ -40,34 +33,13 @@ function like(column: string, text: string): Expression<SqlBool> {
   return sql<SqlBool>`lower(${sql.ref(column)}) like ${containing(text)} escape '\\'`;
 }
 
-/** SQL for clients. No business rules here. */
-export class ClientsRepository {
-  constructor(private readonly db: Executor) {}
-
-  async insert(locationId: number, values: ClientValues, id?: number): Promise<number> {
-    const now = nowIso();
-    const row = await this.db
-      .insertInto('clients')
-      .values({
-        ...values,
-        ...(id ? { id } : {}),
-        location_id: locationId,
-        created_at: now,
-        updated_at: now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return row.id;
-  }
-
-  byId(locationId: number, clientId: number): Promise<ClientRow | undefined> {
-    return this.db
-      .selectFrom('clients')
-      .selectAll()
-      .where('id', '=', clientId)
-      .where('location_id', '=', locationId)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
+/**
+ * SQL for clients. No business rules here. A client is live until it is deleted; the lookups by
+ * id, the insert, update and soft delete are the shared ones of `LocationRows`.
+ */
+export class ClientsRepository extends LocationRows<'clients'> {
+  constructor(db: Executor) {
+    super(db, 'clients');
   }
 
   /** The live client of this phone at the location (the one the card operations find), if any. */
@@ -80,23 +52,6 @@ export class ClientsRepository {
       .where('deleted_at', 'is', null)
       .orderBy('id')
       .executeTakeFirst();
-  }
-
-  async update(clientId: number, values: Updateable<ClientTable>): Promise<void> {
-    await this.db
-      .updateTable('clients')
-      .set({ ...values, updated_at: nowIso() })
-      .where('id', '=', clientId)
-      .execute();
-  }
-
-  async softDelete(clientId: number): Promise<void> {
-    const now = nowIso();
-    await this.db
-      .updateTable('clients')
-      .set({ deleted_at: now, updated_at: now })
-      .where('id', '=', clientId)
-      .execute();
   }
 
   private condition(eb: ClientExpressions, c: ClientCondition): Expression<SqlBool> {

@@ -100,22 +100,28 @@ export const ClientListQuery = Type.Object({
   count: PageSize(300, 20),
 });
 
-export const SEARCH_FIELDS = [
-  'id',
-  'name',
-  'surname',
-  'patronymic',
-  'phone',
-  'email',
-  'discount',
-  'first_visit_date',
-  'last_visit_date',
-  'sold_amount',
-  'visits_count',
-  'tips_count',
-  'deposit_balance',
-  'reserved_deposit_balance',
-] as const;
+export const ClientSearchRow = Type.Object(
+  {
+    id: Type.Integer(),
+    name: Type.Optional(Type.String()),
+    surname: Type.Optional(Type.String()),
+    patronymic: Type.Optional(Type.String()),
+    phone: Type.Optional(Type.String()),
+    email: Type.Optional(Type.String()),
+    discount: Type.Optional(Type.Number()),
+    first_visit_date: Type.Optional(Type.String()),
+    last_visit_date: Type.Optional(Type.String()),
+    sold_amount: Type.Optional(Type.Number()),
+    visits_count: Type.Optional(Type.Integer()),
+    tips_count: Type.Optional(Type.Integer()),
+    deposit_balance: Type.Optional(Type.Number()),
+    reserved_deposit_balance: Type.Optional(Type.Number()),
+  },
+  { $id: 'ClientSearchRow', title: 'ClientSearchRow' },
+);
+
+/** What a search row may hold: the row's fields, in its order (`fields` names them). */
+export const SEARCH_FIELDS = Object.keys(ClientSearchRow.properties) as (keyof ClientSearchRowWire)[];
 
 const SEARCH_ORDER = [
   'id',
@@ -158,26 +164,6 @@ export const ClientSearchBody = Type.Object(
     page_size: Type.Optional(PositiveIntLike(200, 'Rows per page, 1 to 200 (25 by default)')),
   },
   { $id: 'ClientSearchBody' },
-);
-
-export const ClientSearchRow = Type.Object(
-  {
-    id: Type.Integer(),
-    name: Type.Optional(Type.String()),
-    surname: Type.Optional(Type.String()),
-    patronymic: Type.Optional(Type.String()),
-    phone: Type.Optional(Type.String()),
-    email: Type.Optional(Type.String()),
-    discount: Type.Optional(Type.Number()),
-    first_visit_date: Type.Optional(Type.String()),
-    last_visit_date: Type.Optional(Type.String()),
-    sold_amount: Type.Optional(Type.Number()),
-    visits_count: Type.Optional(Type.Integer()),
-    tips_count: Type.Optional(Type.Integer()),
-    deposit_balance: Type.Optional(Type.Number()),
-    reserved_deposit_balance: Type.Optional(Type.Number()),
-  },
-  { $id: 'ClientSearchRow', title: 'ClientSearchRow' },
 );
 
 export const ChainClientsSchema = Type.Object(

@@ -146,7 +146,7 @@ export class ClientsService {
   /** CL-2. The fields sent change; a new phone must not belong to another client here. */
   async update(executor: Executor, locationId: number, clientId: number, input: ClientInput) {
     const repo = new ClientsRepository(executor);
-    if (!(await repo.byId(locationId, clientId))) throw AppError.notFound('Client');
+    if (!(await repo.liveById(locationId, clientId))) throw AppError.notFound('Client');
     const values = clientValues(input);
     const holder = await repo.byPhone(locationId, values.phone);
     if (holder && holder.id !== clientId) {
@@ -159,7 +159,7 @@ export class ClientsService {
   /** CL-3. The client leaves every list; the loyalty cards of its phone stay. */
   async remove(executor: Executor, locationId: number, clientId: number): Promise<void> {
     const repo = new ClientsRepository(executor);
-    if (!(await repo.byId(locationId, clientId))) throw AppError.notFound('Client');
+    if (!(await repo.liveById(locationId, clientId))) throw AppError.notFound('Client');
     await repo.softDelete(clientId);
   }
 
@@ -226,7 +226,7 @@ export class ClientsService {
   }
 
   private async wire(executor: Executor, locationId: number, clientId: number): Promise<ClientWire> {
-    const row = await new ClientsRepository(executor).byId(locationId, clientId);
+    const row = await new ClientsRepository(executor).liveById(locationId, clientId);
     if (!row) throw AppError.notFound('Client');
     return toClientWire(row);
   }

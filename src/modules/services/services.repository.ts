@@ -1,14 +1,8 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { Executor } from '../../db/database.js';
-import type { Database } from '../../db/schema.js';
-import { nowIso } from '../../lib/time.js';
+import { LocationRows, type LocationRow, type LocationRowValues } from '../../db/location-rows.js';
 
-type ServiceTable = Database['services'];
-export type ServiceRow = Selectable<ServiceTable>;
-export type ServiceValues = Omit<
-  Insertable<ServiceTable>,
-  'id' | 'location_id' | 'created_at' | 'updated_at' | 'deleted_at'
->;
+export type ServiceRow = LocationRow<'services'>;
+export type ServiceValues = LocationRowValues<'services'>;
 
 /** A team member who provides a service, and the session length it takes. */
 export interface ServiceStaffLink {
@@ -25,13 +19,15 @@ export interface ServiceFilter {
 /**
  * SQL for a location's services and the team members who provide them. No business rules here.
  * A service is live until it is deleted. The lookups other modules need (a live service of this
- * location by id, several at once) are here.
+ * location by id, several at once) are the shared ones of `LocationRows`.
  */
-export class ServicesRepository {
-  constructor(private readonly db: Executor) {}
+export class ServicesRepository extends LocationRows<'services'> {
+  constructor(db: Executor) {
+    super(db, 'services');
+  }
 
   /** The location's live services matching the filter, in id order. */
-  listLive(locationId: number, filter: ServiceFilter = {}): Promise<ServiceRow[]> {
+  override listLive(locationId: number, filter: ServiceFilter = {}): Promise<ServiceRow[]> {
     let query = this.db
       .selectFrom('services')
       .selectAll()
@@ -55,30 +51,6 @@ export class ServicesRepository {
     return query.orderBy('id').execute();
   }
 
-  /** A live service of this location (a service of another location is not found). */
-  liveById(locationId: number, serviceId: number): Promise<ServiceRow | undefined> {
-    return this.db
-      .selectFrom('services')
-      .selectAll()
-      .where('id', '=', serviceId)
-      .where('location_id', '=', locationId)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-  }
-
-  /** The live services of this location among these ids, by id (ids not found are absent). */
-  async liveByIds(locationId: number, ids: readonly number[]): Promise<Map<number, ServiceRow>> {
-    if (ids.length === 0) return new Map();
-    const rows = await this.db
-      .selectFrom('services')
-      .selectAll()
-      .where('id', 'in', [...ids])
-      .where('location_id', '=', locationId)
-      .where('deleted_at', 'is', null)
-      .execute();
-    return new Map(rows.map((row) => [row.id, row]));
-  }
-
   /** The live team members of each service, in staff id order. */
   async staffOf(serviceIds: readonly number[]): Promise<Map<number, ServiceStaffLink[]>> {
     const links = new Map<number, ServiceStaffLink[]>(serviceIds.map((id) => [id, []]));
@@ -98,30 +70,6 @@ export class ServicesRepository {
     return links;
   }
 
-  async insert(locationId: number, values: ServiceValues, id?: number): Promise<number> {
-    const now = nowIso();
-    const row = await this.db
-      .insertInto('services')
-      .values({
-        ...values,
-        ...(id ? { id } : {}),
-        location_id: locationId,
-        created_at: now,
-        updated_at: now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return row.id;
-  }
-
-  async update(serviceId: number, values: Updateable<ServiceTable>): Promise<void> {
-    await this.db
-      .updateTable('services')
-      .set({ ...values, updated_at: nowIso() })
-      .where('id', '=', serviceId)
-      .execute();
-  }
-
   /** Replaces the service's team members with these. */
   async replaceStaff(serviceId: number, links: readonly ServiceStaffLink[]): Promise<void> {
     await this.db.deleteFrom('service_staff').where('service_id', '=', serviceId).execute();
@@ -133,23 +81,14 @@ export class ServicesRepository {
     }
   }
 
-  async softDelete(serviceId: number): Promise<void> {
-    const now = nowIso();
-    await this.db
-      .updateTable('services')
-      .set({ deleted_at: now, updated_at: now })
-      .where('id', '=', serviceId)
-      .execute();
-  }
-
   /** Erases the location's services and their team member links (the location is being erased). */
-  async eraseOfLocation(locationId: number): Promise<void> {
+  override async eraseOfLocation(locationId: number): Promise<void> {
     await this.db
       .deleteFrom('service_staff')
       .where('service_id', 'in', (eb) =>
         eb.selectFrom('services').select('id').where('location_id', '=', locationId),
       )
       .execute();
-    await this.db.deleteFrom('services').where('location_id', '=', locationId).execute();
+    await super.eraseOfLocation(locationId);
   }
 }

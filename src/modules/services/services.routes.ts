@@ -29,6 +29,41 @@ export const servicesRoutes: FastifyPluginAsync<{ services: ServicesService; wri
   app,
   { services, writes },
 ) => {
+  /** One service, on the path Altegio documents now and on its older path. */
+  const getService = (path: {
+    url: string;
+    operationId: string;
+    summary: string;
+    description: string;
+    deprecated?: true;
+  }) =>
+    route({
+      method: 'GET',
+      ...path,
+      description: `${path.description} ${NOT_HERE}`,
+      tag: TAG,
+      ...AT_LOCATION,
+      params: ServiceParams,
+      answer: SERVICE,
+      handler: ({ scope, params }) => services.get(scope.location.id, params.service_id),
+    });
+  /** PUT and PATCH change a service alike (see CHANGE). */
+  const updateService = (method: 'PUT' | 'PATCH', operationId: string, summary: string) =>
+    route({
+      method,
+      url: '/services/:location_id/:service_id',
+      operationId,
+      summary,
+      description: CHANGE,
+      tag: TAG,
+      ...AT_LOCATION,
+      params: ServiceParams,
+      body: UpdateServiceBody,
+      answer: SERVICE,
+      handler: ({ scope, params, body }, trx) =>
+        services.update(trx, scope.location.id, params.service_id, body ?? {}),
+    });
+
   mount(app, writes, [
     route({
       method: 'GET',
@@ -63,62 +98,24 @@ export const servicesRoutes: FastifyPluginAsync<{ services: ServicesService; wri
       handler: ({ scope, body }, trx) => services.create(trx, scope.location.id, body),
     }),
 
-    route({
-      method: 'GET',
+    getService({
       url: '/company/:location_id/services/:service_id',
       operationId: 'get_service',
       summary: 'Get a service',
-      description: `One service, as an object (with \`duration\`, which Altegio's schema for this operation omits). ${NOT_HERE}`,
-      tag: TAG,
-      ...AT_LOCATION,
-      params: ServiceParams,
-      answer: SERVICE,
-      handler: ({ scope, params }) => services.get(scope.location.id, params.service_id),
+      description:
+        "One service, as an object (with `duration`, which Altegio's schema for this operation omits).",
     }),
 
-    route({
-      method: 'GET',
+    getService({
       url: '/services/:location_id/:service_id',
       operationId: 'deprecated_get_service_list_by_id',
       summary: 'Get a service (deprecated path)',
-      description: `The same as \`get_service\`, on the older path Altegio still documents. ${NOT_HERE}`,
+      description: 'The same as `get_service`, on the older path Altegio still documents.',
       deprecated: true,
-      tag: TAG,
-      ...AT_LOCATION,
-      params: ServiceParams,
-      answer: SERVICE,
-      handler: ({ scope, params }) => services.get(scope.location.id, params.service_id),
     }),
 
-    route({
-      method: 'PUT',
-      url: '/services/:location_id/:service_id',
-      operationId: 'deprecated_update_service_by_id',
-      summary: 'Update a service',
-      description: CHANGE,
-      tag: TAG,
-      ...AT_LOCATION,
-      params: ServiceParams,
-      body: UpdateServiceBody,
-      answer: SERVICE,
-      handler: ({ scope, params, body }, trx) =>
-        services.update(trx, scope.location.id, params.service_id, body ?? {}),
-    }),
-
-    route({
-      method: 'PATCH',
-      url: '/services/:location_id/:service_id',
-      operationId: 'patch_service',
-      summary: 'Update a service (partial)',
-      description: CHANGE,
-      tag: TAG,
-      ...AT_LOCATION,
-      params: ServiceParams,
-      body: UpdateServiceBody,
-      answer: SERVICE,
-      handler: ({ scope, params, body }, trx) =>
-        services.update(trx, scope.location.id, params.service_id, body ?? {}),
-    }),
+    updateService('PUT', 'deprecated_update_service_by_id', 'Update a service'),
+    updateService('PATCH', 'patch_service', 'Update a service (partial)'),
 
     route({
       method: 'DELETE',

@@ -35,26 +35,25 @@ export function toTeamMemberWire(row: StaffRow): TeamMemberWire {
   };
 }
 
-/** `get_team_member_by_id` types `fired`, `hidden`, `status` and `weight` as strings. */
+/**
+ * `get_team_member_by_id`: the same member without the location, position id and booking fields,
+ * and with `fired`, `hidden`, `status` and `weight` as strings (each keeps its place).
+ */
 export function toTeamMemberByIdWire(row: StaffRow): TeamMemberByIdWire {
+  const {
+    company_id: _location,
+    position_id: _position,
+    bookable: _bookable,
+    has_access_timetable: _timetable,
+    is_paid_staff: _paid,
+    is_included_in_payment_policy: _policy,
+    ...member
+  } = toTeamMemberWire(row);
   return {
-    id: row.id,
-    api_id: row.api_id === '' ? null : row.api_id,
-    name: row.name,
-    specialization: row.specialization,
-    information: row.information,
-    position: NO_POSITION,
-    user_id: row.user_id,
-    avatar: row.avatar,
-    avatar_big: row.avatar_big,
-    image_group: [],
+    ...member,
     fired: String(row.fired),
     hidden: String(row.hidden),
     status: '0',
     weight: String(row.weight),
-    rating: 0,
-    votes_count: 0,
-    comments_count: 0,
-    show_rating: 0,
   };
 }

@@ -26,14 +26,24 @@ const ApiId = Type.Union([Type.String(), Type.Null()], {
 
 const Flag = (description: string) => Type.Integer({ minimum: 0, maximum: 1, description });
 
+/** The fields both forms of a team member (below) open with, and those they close with. */
+const memberHead = {
+  id: Type.Integer(),
+  api_id: ApiId,
+  name: Type.String(),
+  specialization: Type.String(),
+  information: Type.String({ description: 'HTML' }),
+};
+const memberTail = {
+  votes_count: Type.Integer(),
+  comments_count: Type.Integer(),
+  show_rating: Type.Integer(),
+};
+
 /** One team member, as the list, get, create and update operations answer it. */
 export const TeamMemberSchema = Type.Object(
   {
-    id: Type.Integer(),
-    api_id: ApiId,
-    name: Type.String(),
-    specialization: Type.String(),
-    information: Type.String({ description: 'HTML' }),
+    ...memberHead,
     company_id: Type.Integer({ description: 'Location id' }),
     position_id: Type.Integer({ description: '0: no position' }),
     position: Position,
@@ -52,9 +62,7 @@ export const TeamMemberSchema = Type.Object(
     is_included_in_payment_policy: Type.Boolean(),
     weight: Type.Integer({ description: 'Sort weight' }),
     rating: Type.Number({ description: 'No reviews here: 0' }),
-    votes_count: Type.Integer(),
-    comments_count: Type.Integer(),
-    show_rating: Type.Integer(),
+    ...memberTail,
   },
   { $id: 'TeamMember', title: 'TeamMember' },
 );
@@ -62,11 +70,7 @@ export const TeamMemberSchema = Type.Object(
 /** `get_team_member_by_id`: the string-typed fields Altegio documents for that operation. */
 export const TeamMemberByIdSchema = Type.Object(
   {
-    id: Type.Integer(),
-    api_id: ApiId,
-    name: Type.String(),
-    specialization: Type.String(),
-    information: Type.String({ description: 'HTML' }),
+    ...memberHead,
     position: Position,
     user_id: Type.Union([Type.Integer(), Type.Null()]),
     avatar: Type.String(),
@@ -77,9 +81,7 @@ export const TeamMemberByIdSchema = Type.Object(
     status: Type.String({ description: '"1": removed (always "0")' }),
     weight: Type.String({ description: 'Sort weight' }),
     rating: Type.Number(),
-    votes_count: Type.Integer(),
-    comments_count: Type.Integer(),
-    show_rating: Type.Integer(),
+    ...memberTail,
   },
   { $id: 'TeamMemberById', title: 'TeamMemberById' },
 );
