@@ -515,3 +515,5 @@ export type LocationRow = Selectable<LocationTable>;
 export type ClientRow = Selectable<ClientTable>;
 export type UserRow = Selectable<UserTable>;
 export type ReferralProgramRow = Selectable<ReferralProgramTable>;
+export type TransactionRow = Selectable<TransactionTable>;
+export type VisitReferralRow = Selectable<VisitReferralTable>;

@@ -1,7 +1,7 @@
 import { sql, type QueryCreator } from 'kysely';
 import { postgresOf, type Executor } from '../../db/database.js';
 import { prepared } from '../../db/prepared.js';
-import type { CardRow, Database } from '../../db/schema.js';
+import type { CardRow, Database, TransactionRow } from '../../db/schema.js';
 import { nowIso } from '../../lib/time.js';
 
 /** The card columns the answers show (a card read selects these and no others). */
@@ -85,20 +85,7 @@ type NewLedgerRow = {
  * their place in the visit and their balance effect, which may differ from the amount (0 for a
  * discount, −amount for a card withdrawal).
  */
-export type LedgerRowValues = NewLedgerRow & {
-  balance_effect_minor: number;
-  program_id: number | null;
-  referral_program_id: number | null;
-  visit_id: number | null;
-  record_id: number | null;
-  item_id: number;
-  item_type_id: number;
-  is_discount: number;
-  is_loyalty_withdraw: number;
-  /** 1 recorded, 2 a compensation. */
-  status_id: number;
-  cancels_id: number | null;
-};
+export type LedgerRowValues = NewLedgerRow & Omit<TransactionRow, keyof NewLedgerRow | 'id' | 'created_at'>;
 
 const insertTransaction = prepared((db, p: NewLedgerRow & { created_at: string }) =>
   db

@@ -1,16 +1,9 @@
 import { postgresOf, type Executor } from '../../db/database.js';
+import type { VisitReferralRow } from '../../db/schema.js';
 import { nowIso } from '../../lib/time.js';
 
 /** What applying the referral program in a visit records (migration 006 `visit_referrals`). */
-export interface VisitReferralValues {
-  visit_id: number;
-  referral_program_id: number;
-  referrer_card_id: number;
-  referrer_phone: string;
-  invited_transaction_id: number | null;
-  referrer_value_hundredths: number;
-  referrer_value_unit_id: number;
-}
+export type VisitReferralValues = Omit<VisitReferralRow, 'id' | 'created_at'>;
 
 /** The invited client's discount row: a type-1 ledger row of no card (SPEC §6.5), bound to an item. */
 export interface InvitedRowValues {

@@ -1,4 +1,5 @@
 import type { Executor } from '../../db/database.js';
+import type { TransactionRow } from '../../db/schema.js';
 
 /** What a history query selects; each field narrows it when given. */
 export interface TransactionFilter {
@@ -17,31 +18,10 @@ export interface TransactionFilter {
   liveOnly?: boolean;
 }
 
-export interface TransactionListRow {
-  id: number;
-  card_id: number | null;
-  chain_id: number;
-  location_id: number | null;
+export type TransactionListRow = TransactionRow & {
   location_title: string | null;
-  type_id: number;
-  amount_minor: number;
-  title: string;
-  partner_id: number | null;
-  user_id: number | null;
   user_name: string | null;
-  program_id: number | null;
-  visit_id: number | null;
-  record_id: number | null;
-  item_id: number;
-  item_type_id: number;
-  is_discount: number;
-  is_loyalty_withdraw: number;
-  referral_program_id: number | null;
-  balance_effect_minor: number;
-  cancels_id: number | null;
-  status_id: number;
-  created_at: string;
-}
+};
 
 /** SQL for reading the ledger. Rows are never changed here (nor anywhere: a trigger forbids it). */
 export class TransactionsRepository {
