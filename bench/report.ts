@@ -1,7 +1,7 @@
 /** One measured line of the results table. */
 export interface ResultRow {
   db: 'sqlite' | 'postgres' | null;
-  scenario: 'baseline' | 'R' | 'W' | 'H' | 'R floor: node' | 'R floor: Fastify';
+  scenario: 'baseline' | 'R' | 'W' | 'H' | 'V' | 'R floor: node' | 'R floor: Fastify';
   /** The load generator that drove this row (autocannon only as the fallback, see bench/run.ts). */
   generator: 'wrk' | 'autocannon';
   rps: number;
@@ -17,16 +17,26 @@ export interface ResultRow {
   requests: number;
   non2xx: number;
   errors: number;
+  /** V only: checkouts completed (3 requests each: create, pay, close), per second, and broken off. */
+  checkouts?: number;
+  checkoutsPerSecond?: number;
+  brokenCheckouts?: number;
 }
 
-/** R's ratio (or a floor's) measured in alternating slices of the baseline and it (`--pairs`). */
+/**
+ * R's ratio (or a floor's) measured in alternating slices of the baseline and it, or V's in
+ * alternating slices of W and V (`--pairs`).
+ */
 export interface PairedRatio {
   db: 'sqlite' | 'postgres';
-  scenario: 'R' | 'R floor: node' | 'R floor: Fastify';
+  scenario: 'R' | 'R floor: node' | 'R floor: Fastify' | 'V';
+  /** What the scenario is divided by: the baseline (R and its floors), or W (V). */
+  reference: 'baseline' | 'W';
   seconds: number;
+  /** `baselineRps` is the reference's req/s in the slice before the scenario's. */
   pairs: { baselineRps: number; rps: number; ratio: number }[];
   median: number;
-  /** R's requests over the baseline's, all pairs together. */
+  /** The scenario's requests over the reference's, all pairs together. */
   total: number;
 }
 
@@ -41,6 +51,7 @@ export const SCENARIO_TITLES: Record<ResultRow['scenario'], string> = {
   R: 'GET cards by phone, random phones',
   W: 'POST manual transaction, random cards, ±1',
   H: 'POST manual transaction, one hot card',
+  V: 'checkout: create appointment, pay, close; random clients',
   'R floor: node': "node:http + R's query, no API",
   'R floor: Fastify': "Fastify + R's query, no API",
 };
@@ -86,10 +97,21 @@ export function formatTargets(checks: TargetCheck[]): string {
   return checks.map((c) => `${c.ok ? 'PASS' : 'FAIL'}  ${c.target}: ${c.actual}`).join('\n');
 }
 
+/** V's rate in checkouts, below the table (the table's req/s counts each of its three requests). */
+export function formatCheckouts(rows: ResultRow[]): string[] {
+  return rows
+    .filter((r) => r.checkoutsPerSecond !== undefined)
+    .map(
+      (r) =>
+        `${r.scenario} (${r.db}): ${Math.round(r.rps)} req/s = ${Math.round(r.checkoutsPerSecond!)} checkouts/s ` +
+        `(create, pay, close); ${r.checkouts} completed, ${r.brokenCheckouts} broken off`,
+    );
+}
+
 export function formatPairs(p: PairedRatio): string {
   const ratios = p.pairs.map((pair) => pair.ratio);
   return (
-    `${p.scenario} ÷ baseline in ${p.pairs.length} alternating pairs of ${p.seconds} s slices (${p.db}): ` +
+    `${p.scenario} ÷ ${p.reference} in ${p.pairs.length} alternating pairs of ${p.seconds} s slices (${p.db}): ` +
     `median ${p.median.toFixed(2)}×, ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}× ` +
     `per pair, ${p.total.toFixed(2)}× over all of them`
   );

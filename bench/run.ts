@@ -7,7 +7,7 @@
  * Options:
  *   --quick            tiny dataset, 2 s per scenario, SQLite only (the smoke test uses this)
  *   --db sqlite,postgres   dialects to run (default: both; PostgreSQL skipped if unavailable)
- *   --only R,W,H       scenarios to run (the baseline always runs unless --no-baseline)
+ *   --only R,W,H,V     scenarios to run (the baseline always runs unless --no-baseline)
  *   --no-baseline      skip the baseline (ratios are then omitted)
  *   --baseline-slice S the baseline is measured S seconds right before and S right after each scenario
  *   --pairs N          on SQLite, right after R, also alternate N slices of the baseline and of R (see
@@ -38,6 +38,7 @@ import { ChildServer, freePort } from './processes.js';
 import { summarizeProfile } from './profile-summary.js';
 import { findWrk, wrkGenerator } from './wrk.js';
 import {
+  formatCheckouts,
   formatPairs,
   formatTable,
   formatTargets,
@@ -47,7 +48,7 @@ import {
 } from './report.js';
 
 type Dialect = 'sqlite' | 'postgres';
-type Scenario = 'R' | 'W' | 'H';
+type Scenario = 'R' | 'W' | 'H' | 'V';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -88,9 +89,9 @@ function parseArgs(argv: string[]): Omit<Settings, 'load'> {
   };
   const quick = argv.includes('--quick');
   const dialects = (value('--db') ?? (quick ? 'sqlite' : 'sqlite,postgres')).split(',') as Dialect[];
-  const scenarios = (value('--only') ?? 'R,W,H').split(',') as Scenario[];
+  const scenarios = (value('--only') ?? 'R,W,H,V').split(',') as Scenario[];
   for (const d of dialects) if (d !== 'sqlite' && d !== 'postgres') throw new Error(`--db: unknown "${d}"`);
-  for (const s of scenarios) if (!['R', 'W', 'H'].includes(s)) throw new Error(`--only: unknown "${s}"`);
+  for (const s of scenarios) if (!['R', 'W', 'H', 'V'].includes(s)) throw new Error(`--only: unknown "${s}"`);
   const generator = (value('--generator') ?? 'auto') as Settings['generator'];
   if (!['auto', 'wrk', 'autocannon'].includes(generator))
     throw new Error(`--generator: unknown "${generator}" (wrk or autocannon)`);
@@ -203,6 +204,9 @@ function scenarioPlan(scenario: Scenario | 'baseline', data: BenchDataset): Requ
     case 'H':
       plan = { method: 'POST', headers, paths: [wPath(hot)], bodies };
       break;
+    case 'V':
+      plan = checkoutPlan(data, headers);
+      break;
   }
   byScenario.set(scenario, plan);
   return plan;
@@ -210,8 +214,38 @@ function scenarioPlan(scenario: Scenario | 'baseline', data: BenchDataset): Requ
 
 function headersFor(scenario: Scenario | 'baseline', data: BenchDataset): Record<string, string> {
   const headers: Record<string, string> = { authorization: data.authorization, accept: 'application/json' };
-  if (scenario === 'W' || scenario === 'H') headers['content-type'] = 'application/json';
+  if (scenario === 'W' || scenario === 'H' || scenario === 'V') headers['content-type'] = 'application/json';
   return headers;
+}
+
+/**
+ * Scenario V, a checkout in three requests: create an appointment for a random client of V's own
+ * (one service, at the client's location; the client is found by phone), pay the whole amount
+ * due into the default cash account with attendance 2 (confirmed: the visit stays open), then set
+ * attendance 1 (arrived): nothing is due, so the visit closes and the client's card earns.
+ */
+function checkoutPlan(data: BenchDataset, headers: Record<string, string>): RequestPlan {
+  const at = new Map(data.checkout.locations.map((l) => [l.locationId, l]));
+  return {
+    kind: 'checkout',
+    headers,
+    creates: data.checkout.clients.map((client) => {
+      const location = at.get(client.locationId)!;
+      return {
+        path: `/api/v1/records/${client.locationId}`,
+        body: JSON.stringify({
+          staff_id: location.staffId,
+          services: [{ id: location.serviceId }],
+          client: { phone: client.phone, name: 'Checkout client' },
+          datetime: '2026-03-02T10:00:00+03:00',
+          seance_length: 3600,
+        }),
+      };
+    }),
+    stepPath: '/api/v1/visits/:visit/:record',
+    pay: JSON.stringify({ attendance: 2, comment: '', fast_payment: 1 }),
+    close: JSON.stringify({ attendance: 1, comment: '' }),
+  };
 }
 
 interface Measured {
@@ -341,12 +375,24 @@ async function measureScenario(
     before && after
       ? (before.result.requests + after.result.requests) / (before.result.seconds + after.result.seconds)
       : null;
+  const checkouts =
+    result.completed === undefined
+      ? {}
+      : {
+          checkouts: result.completed,
+          checkoutsPerSecond: result.completed / result.seconds,
+          brokenCheckouts: result.broken ?? 0,
+        };
   log(
     `[${kind}] ${label}: ${Math.round(result.rps)} req/s` +
+      (checkouts.checkoutsPerSecond === undefined
+        ? ''
+        : ` (${Math.round(checkouts.checkoutsPerSecond)} checkouts/s, ${checkouts.brokenCheckouts} broken off)`) +
       (baselineRps ? ` (baseline around it ${Math.round(baselineRps)} req/s)` : '') +
       `, p99 ${result.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}`,
   );
   return {
+    ...checkouts,
     db: kind,
     scenario: label,
     generator: settings.load.name,
@@ -392,6 +438,7 @@ async function measurePairs(
   return {
     db: 'sqlite',
     scenario: label,
+    reference: 'baseline',
     seconds: settings.pairSeconds,
     pairs,
     median: median(pairs.map((p) => p.ratio)),
@@ -399,24 +446,76 @@ async function measurePairs(
   };
 }
 
-/** SPEC §3: a card's balance equals the sum of its ledger rows — still true after the load? */
-async function ledgerMismatches(kind: Dialect, url: string): Promise<number> {
-  const query = `select count(*) as n from cards c where c.balance_minor <> (select coalesce(sum(t.amount_minor), 0) from transactions t where t.card_id = c.id)`;
+/**
+ * W and V alternate in short slices on the same server (`--pairs`, when both run): V's req/s over
+ * W's per pair, whose median is the steadier measure of the "V ≥ 1/3 of W" target on a machine
+ * whose speed changes from one minute to the next.
+ */
+async function measureVersusW(
+  server: ChildServer,
+  data: BenchDataset,
+  settings: Settings,
+): Promise<PairedRatio> {
+  log(`[sqlite] V: ${settings.pairs} pairs of ${settings.pairSeconds} s slices, W then V…`);
+  const pairs: PairedRatio['pairs'] = [];
+  let wRequests = 0;
+  let vRequests = 0;
+  for (let i = 0; i < settings.pairs; i++) {
+    const w = (await timed(server, 'W', data, settings, settings.pairSeconds)).result;
+    const v = (await timed(server, 'V', data, settings, settings.pairSeconds)).result;
+    pairs.push({ baselineRps: w.rps, rps: v.rps, ratio: v.rps / w.rps });
+    wRequests += w.requests;
+    vRequests += v.requests;
+  }
+  return {
+    db: 'sqlite',
+    scenario: 'V',
+    reference: 'W',
+    seconds: settings.pairSeconds,
+    pairs,
+    median: median(pairs.map((p) => p.ratio)),
+    total: vRequests / wRequests,
+  };
+}
+
+/**
+ * After the load: SPEC §3, a card's balance equals the sum of its ledger rows' balance effects
+ * (every card: R's, W's and H's, and those V's checkouts earned on); and SPEC §6.3, every visit
+ * V closed closed once and earned once — its card's one accrual row — and no open visit earned.
+ */
+async function ledgerCheck(
+  kind: Dialect,
+  url: string,
+): Promise<{ mismatches: number; closedVisits: number; visitsNotEarnedOnce: number }> {
+  const queries = {
+    mismatches: `select count(*) as n from cards c where c.balance_minor <> (select coalesce(sum(t.balance_effect_minor), 0) from transactions t where t.card_id = c.id)`,
+    closedVisits: `select count(*) as n from visits where state = 'closed'`,
+    visitsNotEarnedOnce: `select count(*) as n from visits v where case when v.state = 'closed' then v.closes <> 1 or (select count(*) from transactions t where t.visit_id = v.id and t.type_id = 2) <> 1 else exists (select 1 from transactions t where t.visit_id = v.id and t.type_id = 2) end`,
+  };
+  const counts: Record<string, number> = {};
   if (kind === 'sqlite') {
     const database = new SQLite(url.replace(/^file:/, ''), { readonly: true });
     try {
-      return (database.prepare(query).get() as { n: number }).n;
+      for (const [name, query] of Object.entries(queries))
+        counts[name] = (database.prepare(query).get() as { n: number }).n;
     } finally {
       database.close();
     }
+  } else {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      for (const [name, query] of Object.entries(queries))
+        counts[name] = Number((await client.query<{ n: string }>(query)).rows[0]!.n);
+    } finally {
+      await client.end();
+    }
   }
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return Number((await client.query<{ n: string }>(query)).rows[0]!.n);
-  } finally {
-    await client.end();
-  }
+  return {
+    mismatches: counts.mismatches!,
+    closedVisits: counts.closedVisits!,
+    visitsNotEarnedOnce: counts.visitsNotEarnedOnce!,
+  };
 }
 
 interface DialectRun {
@@ -424,6 +523,9 @@ interface DialectRun {
   peakRssMb: number | null;
   datasetSeconds: number;
   ledgerMismatches: number;
+  /** Visits V closed, and visits that did not earn exactly once (closed) or earned (open). */
+  closedVisits: number;
+  visitsNotEarnedOnce: number;
   rBody: string;
   profile: string | null;
   paired: PairedRatio[];
@@ -486,6 +588,9 @@ async function runDialect(
       // Right after R, before W and H write: the same database state as R's own row.
       if (scenario === 'R' && settings.pairs > 0 && kind === 'sqlite' && baseline.current)
         paired.push(await measurePairs(server, 'R', data, settings, baseline.current));
+      // Right after V, when W ran too: V against W in pairs.
+      if (scenario === 'V' && settings.pairs > 0 && kind === 'sqlite' && settings.scenarios.includes('W'))
+        paired.push(await measureVersusW(server, data, settings));
     }
     const hwm = server.highWaterMark();
     peakRssMb = hwm === null ? null : hwm / 2 ** 20;
@@ -500,11 +605,22 @@ async function runDialect(
     rows.push(...floors.rows);
     paired.push(...floors.paired);
   }
-  const mismatches = await ledgerMismatches(kind, url);
+  const check = await ledgerCheck(kind, url);
   log(
-    `[${kind}] ledger check: ${mismatches === 0 ? 'every balance equals the sum of its rows' : `${mismatches} cards differ`}`,
+    `[${kind}] ledger check: ${check.mismatches === 0 ? 'every balance equals the sum of its rows' : `${check.mismatches} cards differ`}; ` +
+      `${check.closedVisits} visits closed, ${check.visitsNotEarnedOnce === 0 ? 'each earned once' : `${check.visitsNotEarnedOnce} did not earn exactly once`}`,
   );
-  return { rows, peakRssMb, datasetSeconds, ledgerMismatches: mismatches, rBody, profile, paired };
+  return {
+    rows,
+    peakRssMb,
+    datasetSeconds,
+    ledgerMismatches: check.mismatches,
+    closedVisits: check.closedVisits,
+    visitsNotEarnedOnce: check.visitsNotEarnedOnce,
+    rBody,
+    profile,
+    paired,
+  };
 }
 
 /**
@@ -572,6 +688,23 @@ function checkTargets(
       ok: rPairs.median >= 0.5,
     });
   ratio('W', 0.25);
+  // Issue 21: closing a visit is a write like a manual transaction. Counted in requests/s (each
+  // checkout is three), against W's requests/s.
+  const w = find('sqlite', 'W');
+  const v = find('sqlite', 'V');
+  if (w && v)
+    checks.push({
+      target: "V ≥ 1/3 of W's rate (SQLite, requests/s)",
+      actual: `${(v.rps / w.rps).toFixed(2)}× (${Math.round(v.rps)} against ${Math.round(w.rps)} req/s)`,
+      ok: v.rps / w.rps >= 1 / 3,
+    });
+  const vPairs = paired.find((p) => p.scenario === 'V');
+  if (vPairs)
+    checks.push({
+      target: `V ≥ 1/3 of W's rate, median of ${vPairs.pairs.length} pairs (SQLite, requests/s)`,
+      actual: `${vPairs.median.toFixed(2)}×`,
+      ok: vPairs.median >= 1 / 3,
+    });
   for (const db of ['sqlite', 'postgres'] as const) {
     for (const scenario of ['R', 'W'] as const) {
       const r = find(db, scenario);
@@ -584,6 +717,13 @@ function checkTargets(
       checks.push({ target: `peak RSS < 200 MB (${db})`, actual: `${peak.toFixed(0)} MB`, ok: peak < 200 });
   }
   for (const r of rows) {
+    if (r.brokenCheckouts) {
+      checks.push({
+        target: `${r.db ?? ''} ${r.scenario}: every checkout step answered as the next one needs`,
+        actual: `${r.brokenCheckouts} checkouts broken off`,
+        ok: false,
+      });
+    }
     if (r.non2xx > 0 || r.errors > 0) {
       checks.push({
         target: `${r.db ?? ''} ${r.scenario}: every answer 2xx`,
@@ -694,6 +834,8 @@ async function main(): Promise<void> {
           peakRssMb: run.peakRssMb,
           datasetSeconds: run.datasetSeconds,
           ledgerMismatches: run.ledgerMismatches,
+          closedVisits: run.closedVisits,
+          visitsNotEarnedOnce: run.visitsNotEarnedOnce,
           profile: run.profile,
         };
         if (run.profile) profiles.push(run.profile);
@@ -719,12 +861,20 @@ async function main(): Promise<void> {
         actual: `${run.ledgerMismatches} cards differ`,
         ok: false,
       });
+    if (run.visitsNotEarnedOnce > 0)
+      targets.push({
+        target: `every visit closed earned once (${kind})`,
+        actual: `${run.visitsNotEarnedOnce} of ${run.closedVisits} closed visits did not`,
+        ok: false,
+      });
   }
 
   const table = formatTable(rows);
   process.stdout.write(`\nload generator: ${generator.record.description}\n`);
   if (generator.record.warning) process.stdout.write(`WARNING: ${generator.record.warning}\n`);
-  process.stdout.write(`\n${table}\n\n${formatTargets(targets)}\n`);
+  process.stdout.write(`\n${table}\n\n`);
+  for (const line of formatCheckouts(rows)) process.stdout.write(`${line}\n`);
+  process.stdout.write(`\n${formatTargets(targets)}\n`);
   for (const p of paired) process.stdout.write(`${formatPairs(p)}\n`);
   for (const note of notes) process.stdout.write(`note: ${note}\n`);
 

@@ -41,14 +41,25 @@ interface WrkOutput {
   timeout: number;
   p50Us: number;
   p99Us: number;
+  /** Checkout plans only. */
+  completed?: number;
+  broken?: number;
 }
 
 /** The plan as bench/wrk.lua reads it: one `key value` item a line. */
 function planText(plan: RequestPlan): string {
-  const lines = [`method ${plan.method}`];
-  for (const [name, value] of Object.entries(plan.headers)) lines.push(`header ${name}: ${value}`);
-  for (const body of plan.bodies) lines.push(`body ${body}`);
-  for (const path of plan.paths) lines.push(`path ${path}`);
+  const lines: string[] = [];
+  if (plan.kind === 'checkout') {
+    lines.push('mode checkout');
+    for (const [name, value] of Object.entries(plan.headers)) lines.push(`header ${name}: ${value}`);
+    lines.push(`steppath ${plan.stepPath}`, `pay ${plan.pay}`, `close ${plan.close}`);
+    for (const create of plan.creates) lines.push(`create ${create.path} ${create.body}`);
+  } else {
+    lines.push(`method ${plan.method}`);
+    for (const [name, value] of Object.entries(plan.headers)) lines.push(`header ${name}: ${value}`);
+    for (const body of plan.bodies) lines.push(`body ${body}`);
+    for (const path of plan.paths) lines.push(`path ${path}`);
+  }
   for (const line of lines)
     if (/[\r\n]/.test(line)) throw new Error(`wrk plan: a line break in "${line.slice(0, 60)}"`);
   return `${lines.join('\n')}\n`;
@@ -120,6 +131,7 @@ function runWrk(binary: string, threads: number, load: LoadOptions, plan: string
         non2xx: out.non2xx,
         errors: out.connect + out.read + out.write + out.timeout,
         timeouts: out.timeout,
+        ...(load.plan.kind === 'checkout' ? { completed: out.completed ?? 0, broken: out.broken ?? 0 } : {}),
       });
     });
   });

@@ -7,6 +7,7 @@ import { setupVersion } from './migrations/003-setup-version.js';
 import { loginThrottle } from './migrations/004-login-throttle.js';
 import { visits } from './migrations/005-visits.js';
 import { referral } from './migrations/006-referral.js';
+import { readIndexes } from './migrations/007-read-indexes.js';
 
 /**
  * Migrations are code, not files on disk, so the compiled server and `tsx` find the same set. A
@@ -22,6 +23,7 @@ function provider(kind: DatabaseKind): MigrationProvider {
       '004-login-throttle': loginThrottle(kind),
       '005-visits': visits(kind),
       '006-referral': referral(kind),
+      '007-read-indexes': readIndexes(),
     }),
   };
 }
