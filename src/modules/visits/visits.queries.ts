@@ -327,3 +327,33 @@ export const insertClosing = prepared(
       created_at: p.created_at,
     }),
 );
+
+/** One visit's money sums (VisitsRepository.moneyOf for one visit) in one statement. */
+export const moneyOfVisit = prepared((db, p: { visitId: number }) =>
+  db.selectNoFrom((eb) => [
+    eb
+      .selectFrom('records as r')
+      .innerJoin('record_services as rs', 'rs.record_id', 'r.id')
+      .select((inner) => inner.fn.sum<number>('rs.cost_minor').as('cost'))
+      .where('r.visit_id', '=', p.visitId)
+      .as('cost'),
+    eb
+      .selectFrom('records as r')
+      .innerJoin('record_services as rs', 'rs.record_id', 'r.id')
+      .select((inner) => inner.fn.sum<number>('rs.first_cost_minor').as('sold'))
+      .where('r.visit_id', '=', p.visitId)
+      .as('sold'),
+    eb
+      .selectFrom('payments')
+      .select((inner) => inner.fn.sum<number>('amount_minor').as('paid'))
+      .where('visit_id', '=', p.visitId)
+      .where('deleted_at', 'is', null)
+      .as('paid'),
+    eb
+      .selectFrom('transactions')
+      .select((inner) => inner.fn.sum<number>('amount_minor').as('total'))
+      .where('visit_id', '=', p.visitId)
+      .where('type_id', 'in', DUE_LOWERING_TYPES)
+      .as('loyalty'),
+  ]),
+);

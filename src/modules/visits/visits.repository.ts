@@ -270,6 +270,16 @@ export class VisitsRepository {
     if (visitIds.length === 0) return totals;
     for (const id of visitIds)
       totals.set(id, { cost_minor: 0, sold_minor: 0, paid_minor: 0, loyalty_minor: 0 });
+    if (visitIds.length === 1) {
+      // One visit (every visit write and answer): its four sums in one statement.
+      const [row] = await q.moneyOfVisit(this.db, { visitId: visitIds[0]! });
+      const t = totals.get(visitIds[0]!)!;
+      t.cost_minor = Number(row?.cost ?? 0);
+      t.sold_minor = Number(row?.sold ?? 0);
+      t.paid_minor = Number(row?.paid ?? 0);
+      t.loyalty_minor = Number(row?.loyalty ?? 0);
+      return totals;
+    }
     const ids = [...visitIds];
     const lines = await q.lineTotals(this.db, { visitIds: ids });
     for (const row of lines) {
