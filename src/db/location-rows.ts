@@ -1,6 +1,7 @@
 import type { Generated, Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import { nowIso } from '../lib/time.js';
 import type { Executor } from './connections.js';
+import { prepared } from './prepared.js';
 import type { Database } from './schema.js';
 
 /** The columns of a row a location owns, stamped when written and deleted softly. */
@@ -29,6 +30,26 @@ export type LocationRowValues<T extends LocationRowTable> = Omit<
 /** Any one of those tables, as the queries below see it (they touch only the shared columns). */
 type AnyLocationTable = Kysely<Record<string, LocationOwned>>;
 
+/** A live row of a location by id, and among ids: compiled once per table (db/prepared.ts). */
+function liveQueries(table: string) {
+  const live = (db: Executor, locationId: number) =>
+    (db as unknown as AnyLocationTable)
+      .selectFrom(table)
+      .selectAll()
+      .where('location_id', '=', locationId)
+      .where('deleted_at', 'is', null);
+  return {
+    byId: prepared((db, p: { locationId: number; id: number }) =>
+      live(db, p.locationId).where('id', '=', p.id),
+    ),
+    byIds: prepared((db, p: { locationId: number; ids: number[] }) =>
+      live(db, p.locationId).where('id', 'in', p.ids),
+    ),
+  };
+}
+
+const LIVE_QUERIES = new Map<string, ReturnType<typeof liveQueries>>();
+
 /**
  * The SQL every table of location-owned rows needs, written once: a row is live until it is
  * deleted, and a row of another location is not found (as if it did not exist). A feature's
@@ -46,6 +67,12 @@ export class LocationRows<T extends LocationRowTable> {
     this.#table = table;
   }
 
+  get #queries() {
+    let queries = LIVE_QUERIES.get(this.#table);
+    if (!queries) LIVE_QUERIES.set(this.#table, (queries = liveQueries(this.#table)));
+    return queries;
+  }
+
   #live(locationId: number) {
     return this.#rows
       .selectFrom(this.#table)
@@ -60,18 +87,15 @@ export class LocationRows<T extends LocationRowTable> {
 
   /** A live row of this location. */
   liveById(locationId: number, id: number): Promise<LocationRow<T> | undefined> {
-    return this.#live(locationId).selectAll().where('id', '=', id).executeTakeFirst() as Promise<
-      LocationRow<T> | undefined
-    >;
+    return this.#queries
+      .byId(this.db, { locationId, id })
+      .then((rows) => rows[0] as LocationRow<T> | undefined);
   }
 
   /** The live rows of this location among these ids, by id (ids not found are absent). */
   async liveByIds(locationId: number, ids: readonly number[]): Promise<Map<number, LocationRow<T>>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.#live(locationId)
-      .selectAll()
-      .where('id', 'in', [...ids])
-      .execute();
+    const rows = await this.#queries.byIds(this.db, { locationId, ids: [...ids] });
     return new Map(rows.map((row) => [row.id, row as LocationRow<T>]));
   }
 

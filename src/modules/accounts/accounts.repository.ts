@@ -1,10 +1,22 @@
 import type { Executor } from '../../db/database.js';
 import { LocationRows, type LocationRow } from '../../db/location-rows.js';
+import { prepared } from '../../db/prepared.js';
 
 export type AccountRow = LocationRow<'accounts'>;
 
 /** 0 cash, 1 non-cash (Altegio's account `type`). */
 export type AccountType = 0 | 1;
+
+/** The default account a fast payment pays into (update_visit), compiled once. */
+const defaultAccount = prepared((db, p: { locationId: number; type: number }) =>
+  db
+    .selectFrom('accounts')
+    .selectAll()
+    .where('location_id', '=', p.locationId)
+    .where('type', '=', p.type)
+    .where('is_default', '=', 1)
+    .where('deleted_at', 'is', null),
+);
 
 /**
  * SQL for a location's accounts (checkouts). No business rules here. The lookups the visit code
@@ -17,13 +29,6 @@ export class AccountsRepository extends LocationRows<'accounts'> {
 
   /** The location's default account of this type (every location has one of each). */
   defaultOf(locationId: number, type: AccountType): Promise<AccountRow | undefined> {
-    return this.db
-      .selectFrom('accounts')
-      .selectAll()
-      .where('location_id', '=', locationId)
-      .where('type', '=', type)
-      .where('is_default', '=', 1)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
+    return defaultAccount(this.db, { locationId, type }).then((rows) => rows[0]);
   }
 }

@@ -106,6 +106,55 @@ const insertTransaction = prepared((db, p: NewLedgerRow & { created_at: string }
     .returning('id'),
 );
 
+/** Every column of a ledger row, named one by one (a prepared builder sees placeholders only). */
+const LEDGER_COLUMNS = [
+  'card_id',
+  'chain_id',
+  'location_id',
+  'type_id',
+  'amount_minor',
+  'balance_effect_minor',
+  'title',
+  'partner_id',
+  'user_id',
+  'program_id',
+  'referral_program_id',
+  'visit_id',
+  'record_id',
+  'item_id',
+  'item_type_id',
+  'is_discount',
+  'is_loyalty_withdraw',
+  'status_id',
+  'cancels_id',
+  'created_at',
+] as const satisfies readonly (keyof TransactionRow)[];
+
+/** A visit's ledger row (applyLedgerRow), compiled once: every close writes its accruals so. */
+const insertLedgerRow = prepared((db, p: LedgerRowValues & { created_at: string }) => {
+  const values = {} as Record<string, unknown>;
+  for (const column of LEDGER_COLUMNS) values[column] = p[column];
+  return db
+    .insertInto('transactions')
+    .values(values as LedgerRowValues & { created_at: string })
+    .returning('id');
+});
+
+/** A live card's visit counters moved (moveCounters), compiled once: every close runs it. */
+const moveLiveCounters = prepared(
+  (db, p: { cardId: number; visits: number; sold_minor: number; paid_minor: number }) =>
+    db
+      .updateTable('cards')
+      .set({
+        visits_count: sql<number>`visits_count + ${p.visits}`,
+        sold_minor: sql<number>`sold_minor + ${p.sold_minor}`,
+        paid_minor: sql<number>`paid_minor + ${p.paid_minor}`,
+      })
+      .where('id', '=', p.cardId)
+      .where('removed_at', 'is', null)
+      .returning(CARD_FIGURE_COLUMNS),
+);
+
 /**
  * The balance update and its ledger row as one statement (PostgreSQL: a data-modifying WITH), so
  * the pair is atomic without a transaction around it. The ledger row takes the card's id and
@@ -267,18 +316,13 @@ export class CardsRepository {
     options: { removedToo?: boolean } = {},
   ): Promise<{ card: CardFigures; rowId: number } | undefined> {
     if (!this.db.isTransaction) throw new Error('a ledger row needs a transaction');
-    const card = await guardedBalanceUpdate(
-      this.db,
-      { chainId: row.chain_id, cardId: row.card_id, delta: row.balance_effect_minor },
-      options,
-    ).executeTakeFirst();
+    const delta = { chainId: row.chain_id, cardId: row.card_id, delta: row.balance_effect_minor };
+    const card = options.removedToo
+      ? await guardedBalanceUpdate(this.db, delta, options).executeTakeFirst()
+      : (await applyDelta(this.db, delta))[0];
     if (!card) return undefined;
-    const { id } = await this.db
-      .insertInto('transactions')
-      .values({ ...row, created_at: nowIso() })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return { card, rowId: id };
+    const [written] = await insertLedgerRow(this.db, { ...row, created_at: nowIso() });
+    return { card, rowId: written!.id };
   }
 
   /**
@@ -291,6 +335,9 @@ export class CardsRepository {
     delta: { visits: number; sold_minor: number; paid_minor: number },
     options: { removedToo?: boolean } = {},
   ): Promise<CardFigures | undefined> {
+    if (!options.removedToo) {
+      return moveLiveCounters(this.db, { cardId, ...delta }).then((rows) => rows[0]);
+    }
     return this.db
       .updateTable('cards')
       .set({

@@ -1,6 +1,7 @@
 import { sql, type ExpressionBuilder, type Expression, type SqlBool } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import { LocationRows, type LocationRowValues } from '../../db/location-rows.js';
+import { prepared } from '../../db/prepared.js';
 import type { ClientRow, Database } from '../../db/schema.js';
 import { phoneDigits } from '../../lib/phone.js';
 
@@ -33,6 +34,18 @@ function like(column: string, text: string): Expression<SqlBool> {
   return sql<SqlBool>`lower(${sql.ref(column)}) like ${containing(text)} escape '\\'`;
 }
 
+/** The appointment's client found by phone (every appointment creation), compiled once. */
+const clientByPhone = prepared((db, p: { locationId: number; phone: string }) =>
+  db
+    .selectFrom('clients')
+    .select('id')
+    .where('location_id', '=', p.locationId)
+    .where('phone', '=', p.phone)
+    .where('deleted_at', 'is', null)
+    .orderBy('id')
+    .limit(1),
+);
+
 /**
  * SQL for clients. No business rules here. A client is live until it is deleted; the lookups by
  * id, the insert, update and soft delete are the shared ones of `LocationRows`.
@@ -44,14 +57,7 @@ export class ClientsRepository extends LocationRows<'clients'> {
 
   /** The live client of this phone at the location (the one the card operations find), if any. */
   byPhone(locationId: number, phone: string) {
-    return this.db
-      .selectFrom('clients')
-      .select('id')
-      .where('location_id', '=', locationId)
-      .where('phone', '=', phone)
-      .where('deleted_at', 'is', null)
-      .orderBy('id')
-      .executeTakeFirst();
+    return clientByPhone(this.db, { locationId, phone }).then((rows) => rows[0]);
   }
 
   private condition(eb: ClientExpressions, c: ClientCondition): Expression<SqlBool> {

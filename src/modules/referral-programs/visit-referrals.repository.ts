@@ -1,5 +1,6 @@
 import { postgresOf, type Executor } from '../../db/database.js';
 import type { VisitReferralRow } from '../../db/schema.js';
+import { prepared } from '../../db/prepared.js';
 import { nowIso } from '../../lib/time.js';
 
 /** What applying the referral program in a visit records (migration 006 `visit_referrals`). */
@@ -18,6 +19,11 @@ export interface InvitedRowValues {
   item_id: number;
 }
 
+/** What the close reads of every visit (accrueToReferrer), compiled once. */
+const referralOfVisit = prepared((db, p: { visitId: number }) =>
+  db.selectFrom('visit_referrals').selectAll().where('visit_id', '=', p.visitId),
+);
+
 /**
  * SQL for the referral program applied in a visit (V10): the `visit_referrals` row the close
  * reads, the invited client's discount rows, and what the "first visit at the location" rule
@@ -28,11 +34,7 @@ export class VisitReferralsRepository {
 
   /** What was applied in this visit, if anything (one per visit: `visit_id` is unique). */
   ofVisit(visitId: number) {
-    return this.db
-      .selectFrom('visit_referrals')
-      .selectAll()
-      .where('visit_id', '=', visitId)
-      .executeTakeFirst();
+    return referralOfVisit(this.db, { visitId }).then((rows) => rows[0]);
   }
 
   async insert(values: VisitReferralValues): Promise<void> {

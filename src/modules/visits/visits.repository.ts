@@ -1,6 +1,7 @@
-import { sql } from 'kysely';
-import { postgresOf, type Executor } from '../../db/database.js';
+import type { Executor } from '../../db/database.js';
 import { nowIso } from '../../lib/time.js';
+import * as q from './visits.queries.js';
+import { recordsWithRefs } from './visits.queries.js';
 
 /** A service line as the services hand it over (money in minor units, the discount in hundredths). */
 export interface LineValues {
@@ -49,30 +50,6 @@ export interface RecordFilter {
   withDeleted: boolean;
 }
 
-/** Loyalty row types that lower a visit's amount due: 1 promotion discount, 3 card withdrawal. */
-const DUE_LOWERING_TYPES = [1, 3];
-
-/** A record with its visit, team member and client: what an appointment object is made of. */
-const recordsWithRefs = (db: Executor) =>
-  db
-    .selectFrom('records as r')
-    .innerJoin('visits as v', 'v.id', 'r.visit_id')
-    .innerJoin('staff as s', 's.id', 'r.staff_id')
-    .innerJoin('clients as c', 'c.id', 'r.client_id')
-    .selectAll('r')
-    .select([
-      'v.attendance',
-      'v.state',
-      's.name as staff_name',
-      's.specialization as staff_specialization',
-      's.position_id as staff_position_id',
-      's.avatar as staff_avatar',
-      's.avatar_big as staff_avatar_big',
-      'c.name as client_name',
-      'c.phone as client_phone',
-      'c.email as client_email',
-    ]);
-
 export type RecordWithRefs = Awaited<
   ReturnType<ReturnType<typeof recordsWithRefs>['executeTakeFirstOrThrow']>
 >;
@@ -93,22 +70,14 @@ export class VisitsRepository {
     attendance: number;
   }): Promise<number> {
     const now = nowIso();
-    const row = await this.db
-      .insertInto('visits')
-      .values({ ...values, created_at: now, updated_at: now })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return row.id;
+    const [row] = await q.insertVisit(this.db, { ...values, created_at: now, updated_at: now });
+    return row!.id;
   }
 
   /** A live (not deleted) visit. */
-  visit(visitId: number) {
-    return this.db
-      .selectFrom('visits')
-      .selectAll()
-      .where('id', '=', visitId)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
+  async visit(visitId: number) {
+    const [row] = await q.liveVisit(this.db, { visitId });
+    return row;
   }
 
   /**
@@ -117,16 +86,19 @@ export class VisitsRepository {
    * the other and each reads what the one before it committed. SQLite runs one write transaction
    * at a time anyway (BEGIN IMMEDIATE), across processes too.
    */
-  lockVisit(visitId: number) {
-    const query = this.db
-      .selectFrom('visits')
-      .selectAll()
-      .where('id', '=', visitId)
-      .where('deleted_at', 'is', null);
-    return (postgresOf(this.db) ? query.forUpdate() : query).executeTakeFirst();
+  async lockVisit(visitId: number) {
+    const [row] = await q.lockedVisit(this.db, { visitId });
+    return row;
   }
 
   async setVisit(visitId: number, values: { attendance?: number; comment?: string; client_id?: number }) {
+    // update_visit's change (compiled once); any other goes through the query builder.
+    if (values.client_id === undefined && values.attendance !== undefined) {
+      const { attendance, comment } = values;
+      if (comment === undefined) await q.setAttendance(this.db, { visitId, attendance, now: nowIso() });
+      else await q.setAttendanceAndComment(this.db, { visitId, attendance, comment, now: nowIso() });
+      return;
+    }
     await this.db
       .updateTable('visits')
       .set({ ...values, updated_at: nowIso() })
@@ -136,14 +108,7 @@ export class VisitsRepository {
 
   /** The exactly-once guard of a close: only the writer that moves the visit from open wins. */
   async closeVisit(visitId: number): Promise<boolean> {
-    const now = nowIso();
-    const result = await this.db
-      .updateTable('visits')
-      .set({ state: 'closed', closes: sql<number>`closes + 1`, closed_at: now, updated_at: now })
-      .where('id', '=', visitId)
-      .where('state', '=', 'open')
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    return (await q.closeVisit(this.db, { visitId, now: nowIso() })).length === 1;
   }
 
   /** The guard of a reopen: only the writer that moves the visit from closed wins. */
@@ -182,15 +147,15 @@ export class VisitsRepository {
     },
   ): Promise<number> {
     const now = nowIso();
-    const row = await this.db
-      .insertInto('records')
-      .values({ ...values, created_at: now, updated_at: now })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return row.id;
+    const [row] = await q.insertRecord(this.db, { ...values, created_at: now, updated_at: now });
+    return row!.id;
   }
 
   async updateRecord(recordId: number, values: Partial<RecordValues>): Promise<void> {
+    if (Object.keys(values).length === 0) {
+      await q.touchRecord(this.db, { recordId, now: nowIso() });
+      return;
+    }
     await this.db
       .updateTable('records')
       .set({ ...values, updated_at: nowIso() })
@@ -199,7 +164,8 @@ export class VisitsRepository {
   }
 
   /** The record of the location with this id, with its references; deleted ones only when asked. */
-  recordAt(locationId: number, recordId: number, withDeleted = false) {
+  async recordAt(locationId: number, recordId: number, withDeleted = false) {
+    if (!withDeleted) return (await q.recordAt(this.db, { locationId, recordId }))[0];
     return recordsWithRefs(this.db)
       .where('r.location_id', '=', locationId)
       .where('r.id', '=', recordId)
@@ -208,11 +174,9 @@ export class VisitsRepository {
   }
 
   /** The live record of a visit (one appointment, one visit: SPEC §6.1). */
-  recordOfVisit(visitId: number) {
-    return recordsWithRefs(this.db)
-      .where('r.visit_id', '=', visitId)
-      .where('r.deleted_at', 'is', null)
-      .executeTakeFirst();
+  async recordOfVisit(visitId: number) {
+    const [row] = await q.recordOfVisit(this.db, { visitId });
+    return row;
   }
 
   private filtered(filter: RecordFilter) {
@@ -247,13 +211,18 @@ export class VisitsRepository {
 
   // --- service lines ------------------------------------------------------------------------
 
+  /** In one statement, in their order (`position` 0, 1, …). */
   async insertLines(recordId: number, lines: readonly LineValues[]): Promise<void> {
-    for (const [position, line] of lines.entries()) {
-      await this.db
-        .insertInto('record_services')
-        .values({ ...line, record_id: recordId, position })
-        .execute();
-    }
+    if (lines.length === 0) return;
+    await q.insertLines(this.db, {
+      record_id: recordId,
+      service_id: lines.map((l) => l.service_id),
+      amount: lines.map((l) => l.amount),
+      first_cost_minor: lines.map((l) => l.first_cost_minor),
+      discount_hundredths: lines.map((l) => l.discount_hundredths),
+      cost_minor: lines.map((l) => l.cost_minor),
+      position: lines.map((_l, position) => position),
+    });
   }
 
   /** Service lines are the appointment's own data, not the ledger: a replace rewrites them. */
@@ -265,16 +234,7 @@ export class VisitsRepository {
   /** The lines of these records, with their service titles, in their order. */
   linesOf(recordIds: readonly number[]) {
     if (recordIds.length === 0) return Promise.resolve([]);
-    return this.db
-      .selectFrom('record_services as rs')
-      .innerJoin('services as sv', 'sv.id', 'rs.service_id')
-      .selectAll('rs')
-      .select('sv.title')
-      .where('rs.record_id', 'in', recordIds)
-      .orderBy('rs.record_id')
-      .orderBy('rs.position')
-      .orderBy('rs.id')
-      .execute();
+    return q.linesOf(this.db, { recordIds: [...recordIds] });
   }
 
   // --- documents ----------------------------------------------------------------------------
@@ -286,22 +246,13 @@ export class VisitsRepository {
     record_id: number;
     user_id: number | null;
   }): Promise<number> {
-    const row = await this.db
-      .insertInto('documents')
-      .values({ ...values, created_at: nowIso() })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return row.id;
+    const [row] = await q.insertDocument(this.db, { ...values, created_at: nowIso() });
+    return row!.id;
   }
 
   documentsOf(visitIds: readonly number[]) {
     if (visitIds.length === 0) return Promise.resolve([]);
-    return this.db
-      .selectFrom('documents')
-      .selectAll()
-      .where('visit_id', 'in', visitIds)
-      .orderBy('id')
-      .execute();
+    return q.documentsOf(this.db, { visitIds: [...visitIds] });
   }
 
   // --- money --------------------------------------------------------------------------------
@@ -319,37 +270,26 @@ export class VisitsRepository {
     if (visitIds.length === 0) return totals;
     for (const id of visitIds)
       totals.set(id, { cost_minor: 0, sold_minor: 0, paid_minor: 0, loyalty_minor: 0 });
-    const lines = await this.db
-      .selectFrom('records as r')
-      .innerJoin('record_services as rs', 'rs.record_id', 'r.id')
-      .select((eb) => [
-        'r.visit_id',
-        eb.fn.sum<number>('rs.cost_minor').as('cost'),
-        eb.fn.sum<number>('rs.first_cost_minor').as('sold'),
-      ])
-      .where('r.visit_id', 'in', visitIds)
-      .groupBy('r.visit_id')
-      .execute();
+    if (visitIds.length === 1) {
+      // One visit (every visit write and answer): its four sums in one statement.
+      const [row] = await q.moneyOfVisit(this.db, { visitId: visitIds[0]! });
+      const t = totals.get(visitIds[0]!)!;
+      t.cost_minor = Number(row?.cost ?? 0);
+      t.sold_minor = Number(row?.sold ?? 0);
+      t.paid_minor = Number(row?.paid ?? 0);
+      t.loyalty_minor = Number(row?.loyalty ?? 0);
+      return totals;
+    }
+    const ids = [...visitIds];
+    const lines = await q.lineTotals(this.db, { visitIds: ids });
     for (const row of lines) {
       const t = totals.get(row.visit_id)!;
       t.cost_minor = Number(row.cost);
       t.sold_minor = Number(row.sold);
     }
-    const paid = await this.db
-      .selectFrom('payments')
-      .select((eb) => ['visit_id', eb.fn.sum<number>('amount_minor').as('paid')])
-      .where('visit_id', 'in', visitIds)
-      .where('deleted_at', 'is', null)
-      .groupBy('visit_id')
-      .execute();
+    const paid = await q.paidTotals(this.db, { visitIds: ids });
     for (const row of paid) totals.get(row.visit_id)!.paid_minor = Number(row.paid);
-    const loyalty = await this.db
-      .selectFrom('transactions')
-      .select((eb) => ['visit_id', eb.fn.sum<number>('amount_minor').as('total')])
-      .where('visit_id', 'in', visitIds)
-      .where('type_id', 'in', DUE_LOWERING_TYPES)
-      .groupBy('visit_id')
-      .execute();
+    const loyalty = await q.loyaltyTotals(this.db, { visitIds: ids });
     for (const row of loyalty) totals.get(row.visit_id!)!.loyalty_minor = Number(row.total);
     return totals;
   }
@@ -368,12 +308,8 @@ export class VisitsRepository {
     partner_id: number;
     user_id: number | null;
   }): Promise<number> {
-    const row = await this.db
-      .insertInto('payments')
-      .values({ ...values, created_at: nowIso() })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return row.id;
+    const [row] = await q.insertPayment(this.db, { ...values, created_at: nowIso() });
+    return row!.id;
   }
 
   /** The visit's live money payments among `ids`. */
@@ -430,10 +366,7 @@ export class VisitsRepository {
     sold_minor: number;
     paid_minor: number;
   }): Promise<void> {
-    await this.db
-      .insertInto('visit_closings')
-      .values({ ...values, created_at: nowIso() })
-      .execute();
+    await q.insertClosing(this.db, { ...values, created_at: nowIso() });
   }
 
   /** What the visit's closes added to cards and no reopen has taken back yet, in card order. */

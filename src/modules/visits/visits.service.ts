@@ -137,20 +137,27 @@ export class VisitsService {
     const visit = await repo.visit(visitId);
     const record = await repo.recordOfVisit(visitId);
     if (!visit || !record) throw AppError.notFound('Visit');
-    const money = (await repo.moneyOf([visitId])).get(visitId) ?? NO_MONEY;
-    const [appointment] = await this.appointmentWires(executor, [record]);
-    return toVisitWire(visit, appointment!, money);
+    const money = await repo.moneyOf([visitId]);
+    const [appointment] = await this.appointmentWires(executor, [record], money);
+    return toVisitWire(visit, appointment!, money.get(visitId) ?? NO_MONEY);
   }
 
-  /** Appointment objects for these records (lines, documents and money read in one go each). */
-  async appointmentWires(executor: Executor, records: readonly RecordWithRefs[]): Promise<AppointmentWire[]> {
+  /**
+   * Appointment objects for these records (lines, documents and money read in one go each;
+   * the money not again when the caller has just read it).
+   */
+  async appointmentWires(
+    executor: Executor,
+    records: readonly RecordWithRefs[],
+    knownMoney?: Map<number, VisitMoney>,
+  ): Promise<AppointmentWire[]> {
     if (records.length === 0) return [];
     const repo = new VisitsRepository(executor);
     const visitIds = records.map((r) => r.visit_id);
     const [lines, documents, money] = await Promise.all([
       repo.linesOf(records.map((r) => r.id)),
       repo.documentsOf(visitIds),
-      repo.moneyOf(visitIds),
+      knownMoney ?? repo.moneyOf(visitIds),
     ]);
     return records.map((record) =>
       toAppointmentWire(
@@ -199,8 +206,7 @@ export class VisitsService {
     const lines = input.services?.length
       ? await this.parseLines(executor, visit.location_id, input.services, 'services')
       : null;
-    const currentLines = await repo.linesOf([record.id]);
-    const linesChange = lines !== null && !sameLines(currentLines, lines);
+    const linesChange = lines !== null && !sameLines(await repo.linesOf([record.id]), lines);
 
     if (visit.state === 'closed') {
       if (deletions.length > 0 || payments.length > 0 || linesChange) throw closedVisitError();
