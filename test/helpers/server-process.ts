@@ -162,6 +162,7 @@ export class ServerProcess {
     method: string,
     path: string,
     options: { headers?: Record<string, string>; body?: unknown; timeoutMs?: number } = {},
+    retried = false,
   ): Promise<HttpAnswer> {
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
     return new Promise((resolve, reject) => {
@@ -196,7 +197,16 @@ export class ServerProcess {
         },
       );
       req.setTimeout(options.timeoutMs ?? 60_000, () => req.destroy(new Error('request timed out')));
-      req.on('error', reject);
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        // A kept-alive socket the server closed for idleness just as this request went out on it
+        // (its keep-alive timeout): the server never read the request, so it is sent again on a
+        // new socket, as Node's documentation advises (`request.reusedSocket`). Only then.
+        if (req.reusedSocket && error.code === 'ECONNRESET' && !retried) {
+          resolve(this.request(method, path, options, true));
+        } else {
+          reject(error);
+        }
+      });
       req.end(payload);
     });
   }
