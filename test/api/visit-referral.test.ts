@@ -9,6 +9,7 @@ import {
   updateVisit,
   visitWorld,
   type VisitWorld,
+  visitLedger,
 } from '../helpers/visits.js';
 
 /**
@@ -84,35 +85,24 @@ function applyReferral(
   });
 }
 
-/** The visit's ledger rows as stored, every row, in id order. */
-async function ledgerOf(ctx: TestContext, visitId: number) {
-  const rows = await ctx.database.db
-    .selectFrom('transactions')
-    .select([
-      'id',
-      'card_id',
-      'type_id',
-      'amount_minor',
-      'balance_effect_minor',
-      'program_id',
-      'referral_program_id',
-      'record_id',
-      'item_id',
-      'item_type_id',
-      'is_discount',
-      'is_loyalty_withdraw',
-      'status_id',
-      'cancels_id',
-    ])
-    .where('visit_id', '=', visitId)
-    .orderBy('id')
-    .execute();
-  return rows.map((r) => ({
-    ...r,
-    amount_minor: Number(r.amount_minor),
-    balance_effect_minor: Number(r.balance_effect_minor),
-  }));
-}
+/** The visit's ledger rows as stored (every row, compensations too), in id order. */
+const ledgerOf = (ctx: TestContext, visitId: number) =>
+  visitLedger(ctx.database, visitId, [
+    'id',
+    'card_id',
+    'type_id',
+    'amount_minor',
+    'balance_effect_minor',
+    'program_id',
+    'referral_program_id',
+    'record_id',
+    'item_id',
+    'item_type_id',
+    'is_discount',
+    'is_loyalty_withdraw',
+    'status_id',
+    'cancels_id',
+  ]);
 
 async function referralsOf(ctx: TestContext, visitId: number) {
   return ctx.database.db.selectFrom('visit_referrals').selectAll().where('visit_id', '=', visitId).execute();

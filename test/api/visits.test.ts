@@ -11,31 +11,21 @@ import {
   visitWorld,
   withdrawFromCard,
   type VisitWorld,
+  visitLedger,
 } from '../helpers/visits.js';
 
 /** The visit's ledger rows as stored (every row, compensations too), in id order. */
-async function ledgerOf(ctx: TestContext, visitId: number) {
-  const rows = await ctx.database.db
-    .selectFrom('transactions')
-    .select([
-      'id',
-      'card_id',
-      'type_id',
-      'amount_minor',
-      'balance_effect_minor',
-      'status_id',
-      'cancels_id',
-      'program_id',
-    ])
-    .where('visit_id', '=', visitId)
-    .orderBy('id')
-    .execute();
-  return rows.map((r) => ({
-    ...r,
-    amount_minor: Number(r.amount_minor),
-    balance_effect_minor: Number(r.balance_effect_minor),
-  }));
-}
+const ledgerOf = (ctx: TestContext, visitId: number) =>
+  visitLedger(ctx.database, visitId, [
+    'id',
+    'card_id',
+    'type_id',
+    'amount_minor',
+    'balance_effect_minor',
+    'status_id',
+    'cancels_id',
+    'program_id',
+  ]);
 
 async function paymentsOf(ctx: TestContext, visitId: number) {
   return ctx.database.db

@@ -7,6 +7,8 @@ import { freePort } from '../../scripts/throwaway-postgres.mjs';
 import { expect } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import { createServices } from '../../src/services.js';
+import type { DatabaseKind } from '../../src/config.js';
+import { freshDatabase, openMigrated, type TestDatabase } from './databases.js';
 import { Factory } from './factory.js';
 import { manualTransactionPath } from './cards.js';
 
@@ -412,4 +414,28 @@ export function expectRowsMatch(outcomes: Outcome[], rows: Map<string, number>):
 
 export function report(line: string): void {
   process.stdout.write(`  ${line}\n`);
+}
+
+/** A fresh, migrated database of `kind` and two server processes on it (the process tests' setup). */
+export interface ServersOnOneDatabase {
+  db: TestDatabase;
+  database: DatabaseHandle;
+  servers: ServerProcess[];
+}
+
+export async function startTwoServers(kind: DatabaseKind, maxSockets: number): Promise<ServersOnOneDatabase> {
+  const db = await freshDatabase(kind);
+  const database = await openMigrated(db.url);
+  const servers = await Promise.all([
+    ServerProcess.start(db.url, { maxSockets }),
+    ServerProcess.start(db.url, { maxSockets }),
+  ]);
+  return { db, database, servers };
+}
+
+/** Stops what `startTwoServers` started (any part of it may be missing after a failed start). */
+export async function stopServers({ db, database, servers }: Partial<ServersOnOneDatabase>): Promise<void> {
+  await Promise.all((servers ?? []).map((s) => s.stop()));
+  await database?.close();
+  await db?.drop();
 }

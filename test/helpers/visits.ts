@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/database.js';
+import type { TransactionRow } from '../../src/db/schema.js';
 import { CardsRepository } from '../../src/modules/cards/cards.repository.js';
 import { nowIso } from '../../src/lib/time.js';
 import type { TestContext } from './app.js';
@@ -257,5 +258,31 @@ export async function withdrawFromCard(
       cancels_id: null,
     });
     expect(written).toBeDefined();
+  });
+}
+
+/** A ledger column the tests read, amounts among them. */
+type LedgerColumn = keyof TransactionRow;
+
+/**
+ * A visit's ledger rows as stored (every row, compensations too), in id order, with the columns a
+ * test compares (amounts as numbers: PostgreSQL's bigint comes back as text).
+ */
+export async function visitLedger<C extends LedgerColumn>(
+  database: DatabaseHandle,
+  visitId: number,
+  columns: readonly C[],
+): Promise<Pick<TransactionRow, C>[]> {
+  const rows = await database.db
+    .selectFrom('transactions')
+    .select([...columns] as LedgerColumn[])
+    .where('visit_id', '=', visitId)
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => {
+    const picked = { ...row } as Record<string, unknown>;
+    for (const money of ['amount_minor', 'balance_effect_minor'])
+      if (money in picked) picked[money] = Number(picked[money]);
+    return picked as Pick<TransactionRow, C>;
   });
 }

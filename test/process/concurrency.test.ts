@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/database.js';
-import { DIALECTS, freshDatabase, openMigrated, type TestDatabase } from '../helpers/databases.js';
+import { DIALECTS, type TestDatabase } from '../helpers/databases.js';
 import {
   expectRowsMatch,
   fireAll,
@@ -12,6 +12,8 @@ import {
   shuffled,
   tally,
   type Move,
+  startTwoServers,
+  stopServers,
 } from '../helpers/server-process.js';
 
 /**
@@ -24,20 +26,8 @@ for (const kind of DIALECTS) {
     let database: DatabaseHandle;
     let servers: ServerProcess[] = [];
 
-    beforeAll(async () => {
-      db = await freshDatabase(kind);
-      database = await openMigrated(db.url);
-      servers = await Promise.all([
-        ServerProcess.start(db.url, { maxSockets: 256 }),
-        ServerProcess.start(db.url, { maxSockets: 256 }),
-      ]);
-    }, 120_000);
-
-    afterAll(async () => {
-      await Promise.all(servers.map((s) => s.stop()));
-      await database?.close();
-      await db?.drop();
-    }, 60_000);
+    beforeAll(async () => ({ db, database, servers } = await startTwoServers(kind, 256)), 120_000);
+    afterAll(() => stopServers({ db, database, servers }), 60_000);
 
     it('500 concurrent ±1 requests on one card: balance = start + accepted, one row per 200', async () => {
       const card = await seedCard(database, 2000);

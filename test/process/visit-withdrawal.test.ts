@@ -1,8 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import { LedgerService } from '../../src/modules/ledger/ledger.service.js';
-import { DIALECTS, freshDatabase, openMigrated, type TestDatabase } from '../helpers/databases.js';
-import { report, seedCard, ServerProcess, type HttpAnswer } from '../helpers/server-process.js';
+import { DIALECTS, type TestDatabase } from '../helpers/databases.js';
+import {
+  report,
+  seedCard,
+  ServerProcess,
+  startTwoServers,
+  stopServers,
+  type HttpAnswer,
+} from '../helpers/server-process.js';
 import { defaultAccounts, insertService, insertStaff } from '../helpers/visits.js';
 import { loyaltyPath } from '../helpers/visit-loyalty.js';
 
@@ -19,20 +26,8 @@ for (const kind of DIALECTS) {
     let database: DatabaseHandle;
     let servers: ServerProcess[] = [];
 
-    beforeAll(async () => {
-      db = await freshDatabase(kind);
-      database = await openMigrated(db.url);
-      servers = await Promise.all([
-        ServerProcess.start(db.url, { maxSockets: 64 }),
-        ServerProcess.start(db.url, { maxSockets: 64 }),
-      ]);
-    }, 120_000);
-
-    afterAll(async () => {
-      await Promise.all(servers.map((s) => s.stop()));
-      await database?.close();
-      await db?.drop();
-    }, 60_000);
+    beforeAll(async () => ({ db, database, servers } = await startTwoServers(kind, 64)), 120_000);
+    afterAll(() => stopServers({ db, database, servers }), 60_000);
 
     /** A card with an opening balance, a haircut of 15.00 at its location, and `count` open visits of its holder. */
     async function visitsOfOneCard(openingMinor: number, count: number) {

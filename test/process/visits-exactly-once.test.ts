@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/database.js';
-import { DIALECTS, freshDatabase, openMigrated, type TestDatabase } from '../helpers/databases.js';
-import { report, ServerProcess, shuffled } from '../helpers/server-process.js';
+import { DIALECTS, type TestDatabase } from '../helpers/databases.js';
+import { report, ServerProcess, shuffled, startTwoServers, stopServers } from '../helpers/server-process.js';
 import {
   appointmentBody,
   cardFigures,
@@ -90,20 +90,8 @@ for (const kind of DIALECTS) {
     let database: DatabaseHandle;
     let servers: ServerProcess[] = [];
 
-    beforeAll(async () => {
-      db = await freshDatabase(kind);
-      database = await openMigrated(db.url);
-      servers = await Promise.all([
-        ServerProcess.start(db.url, { maxSockets: 64 }),
-        ServerProcess.start(db.url, { maxSockets: 64 }),
-      ]);
-    }, 120_000);
-
-    afterAll(async () => {
-      await Promise.all(servers.map((s) => s.stop()));
-      await database?.close();
-      await db?.drop();
-    }, 60_000);
+    beforeAll(async () => ({ db, database, servers } = await startTwoServers(kind, 64)), 120_000);
+    afterAll(() => stopServers({ db, database, servers }), 60_000);
 
     it('twenty concurrent pay-and-close requests on one visit, split over both processes: one payment, one close, one accrual per card', async () => {
       const world = await seedVisitWorld(database);
