@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from '../../db/database.js';
 import { LocationRows, type LocationRow } from '../../db/location-rows.js';
 import { prepared } from '../../db/prepared.js';
@@ -14,7 +15,10 @@ const defaultAccount = prepared((db, p: { locationId: number; type: number }) =>
     .selectAll()
     .where('location_id', '=', p.locationId)
     .where('type', '=', p.type)
-    .where('is_default', '=', 1)
+    // A literal, not a bound parameter: SQLite plans the partial index accounts_one_default
+    // (WHERE is_default = 1) on the value, so a parameter there re-prepared the statement on
+    // every run (5× the cost of the read).
+    .where('is_default', '=', sql.lit(1))
     .where('deleted_at', 'is', null),
 );
 

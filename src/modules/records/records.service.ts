@@ -15,6 +15,7 @@ import {
   type RecordWithRefs,
 } from '../visits/visits.repository.js';
 import type { AppointmentWire } from '../visits/visits.schemas.js';
+import type { VisitMoney } from '../visits/visits.mapper.js';
 import { closedVisitError, sameLines, type VisitsService } from '../visits/visits.service.js';
 import type { AppointmentInput, AppointmentListInput } from './records.schemas.js';
 
@@ -116,8 +117,15 @@ export class RecordsService {
       record_id: recordId,
       user_id: auth.user?.id ?? null,
     });
-    await this.visits.settle(executor, visitId, auth);
-    return this.wire(executor, location.id, recordId);
+    await this.visits.settleCreated(executor, visitId, parsed.attendance ?? 0, auth);
+    // A new visit's money is its lines (no payment nor loyalty row yet; a close writes accruals only).
+    const money: VisitMoney = {
+      cost_minor: parsed.lines.reduce((sum, line) => sum + line.cost_minor, 0),
+      sold_minor: parsed.lines.reduce((sum, line) => sum + line.first_cost_minor, 0),
+      paid_minor: 0,
+      loyalty_minor: 0,
+    };
+    return this.wire(executor, location.id, recordId, money);
   }
 
   /**
@@ -196,10 +204,16 @@ export class RecordsService {
     return { repo, record, visit };
   }
 
-  private async wire(executor: Executor, locationId: number, recordId: number): Promise<AppointmentWire> {
+  private async wire(
+    executor: Executor,
+    locationId: number,
+    recordId: number,
+    knownMoney?: VisitMoney,
+  ): Promise<AppointmentWire> {
     const record = await new VisitsRepository(executor).recordAt(locationId, recordId);
     if (!record) throw AppError.notFound('Appointment');
-    const [wire] = await this.visits.appointmentWires(executor, [record]);
+    const money = knownMoney && new Map([[record.visit_id, knownMoney]]);
+    const [wire] = await this.visits.appointmentWires(executor, [record], money);
     return wire!;
   }
 

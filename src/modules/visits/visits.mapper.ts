@@ -135,7 +135,11 @@ export function toAppointmentWire(
   };
 }
 
-export function toVisitWire(visit: VisitRow, appointment: AppointmentWire, money: VisitMoney): VisitWire {
+export function toVisitWire(
+  visit: Pick<VisitRow, 'id' | 'attendance' | 'comment' | 'state'>,
+  appointment: AppointmentWire,
+  money: VisitMoney,
+): VisitWire {
   return {
     id: visit.id,
     attendance: visit.attendance,

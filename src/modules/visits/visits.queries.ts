@@ -172,6 +172,18 @@ export const recordOfVisit = prepared((db, p: { visitId: number }) =>
   recordsWithRefs(db).where('r.visit_id', '=', p.visitId).where('r.deleted_at', 'is', null),
 );
 
+/**
+ * A visit's live record with the visit's own comment (`attendance` and `state` are the visit's
+ * already): the visit answer's visit and appointment in one read, both live.
+ */
+export const visitWithRecord = prepared((db, p: { visitId: number }) =>
+  recordsWithRefs(db)
+    .select('v.comment as visit_comment')
+    .where('r.visit_id', '=', p.visitId)
+    .where('r.deleted_at', 'is', null)
+    .where('v.deleted_at', 'is', null),
+);
+
 /** Service lines as columns (one list per column, one item per line), inserted in one statement. */
 export const insertLines = prepared(
   (

@@ -179,6 +179,12 @@ export class VisitsRepository {
     return row;
   }
 
+  /** The live record of a live visit with the visit's comment (the visit answer, one read). */
+  async visitWithRecord(visitId: number) {
+    const [row] = await q.visitWithRecord(this.db, { visitId });
+    return row;
+  }
+
   private filtered(filter: RecordFilter) {
     let query = recordsWithRefs(this.db).where('r.location_id', '=', filter.locationId);
     if (!filter.withDeleted) query = query.where('r.deleted_at', 'is', null);

@@ -131,14 +131,22 @@ export class VisitsService {
     return visit;
   }
 
-  /** The visit object (V6, and V7's answer). */
-  async visitWire(executor: Executor, visitId: number): Promise<VisitWire> {
+  /**
+   * The visit object (V6, and V7's answer): the visit and its record in one read. `knownMoney` is
+   * the visit's money when the caller has it exactly as committed so far (not read again).
+   */
+  async visitWire(executor: Executor, visitId: number, knownMoney?: VisitMoney): Promise<VisitWire> {
     const repo = new VisitsRepository(executor);
-    const visit = await repo.visit(visitId);
-    const record = await repo.recordOfVisit(visitId);
-    if (!visit || !record) throw AppError.notFound('Visit');
-    const money = await repo.moneyOf([visitId]);
+    const record = await repo.visitWithRecord(visitId);
+    if (!record) throw AppError.notFound('Visit');
+    const money = knownMoney ? new Map([[visitId, knownMoney]]) : await repo.moneyOf([visitId]);
     const [appointment] = await this.appointmentWires(executor, [record], money);
+    const visit = {
+      id: visitId,
+      attendance: record.attendance,
+      comment: record.visit_comment,
+      state: record.state,
+    };
     return toVisitWire(visit, appointment!, money.get(visitId) ?? NO_MONEY);
   }
 
@@ -269,11 +277,20 @@ export class VisitsService {
         );
       }
       await this.pay(repo, auth, visit, record, account.id, due);
+      // The payment just written is the amount due: the sums as they now stand, exactly.
+      money = { ...money, paid_minor: money.paid_minor + due };
     }
     await repo.setVisit(visitId, { attendance, comment: input.comment });
     await repo.updateRecord(record.id, {});
-    await this.settle(executor, visitId, auth);
-    return this.visitWire(executor, visitId);
+    // The visit as this write leaves it (open, locked, its record unchanged): settle need not read
+    // it again. A close writes accruals only (types 2 and 4), which no money sum counts.
+    const now = {
+      ...visit,
+      attendance,
+      comment: input.comment,
+    };
+    await this.settle(executor, visitId, auth, { visit: now, record, money });
+    return this.visitWire(executor, visitId, money);
   }
 
   private async moneyOf(repo: VisitsRepository, visitId: number): Promise<VisitMoney> {
@@ -367,13 +384,18 @@ export class VisitsService {
    * this visit (lib/loyalty-rules.ts); then the referrer's accrual when the referral program was
    * applied to the visit (SPEC §6.5, referral-accrual.ts).
    */
-  async settle(executor: Executor, visitId: number, auth: AuthContext): Promise<void> {
+  async settle(
+    executor: Executor,
+    visitId: number,
+    auth: AuthContext,
+    known?: { visit: VisitRow; record: RecordWithRefs; money: VisitMoney },
+  ): Promise<void> {
     const repo = new VisitsRepository(executor);
-    const visit = await repo.visit(visitId);
+    const visit = known ? known.visit : await repo.visit(visitId);
     if (!visit || visit.state !== 'open' || visit.attendance !== ARRIVED) return;
-    const money = await this.moneyOf(repo, visitId);
+    const money = known ? known.money : await this.moneyOf(repo, visitId);
     if (amountDue(money) !== 0) return;
-    const record = await repo.recordOfVisit(visitId);
+    const record = known ? known.record : await repo.recordOfVisit(visitId);
     if (!record || !(await repo.closeVisit(visitId))) return;
 
     const cards = new CardsRepository(executor);
@@ -409,6 +431,14 @@ export class VisitsService {
       }
     }
     await accrueToReferrer(executor, visit, record.id, money.paid_minor, auth);
+  }
+
+  /**
+   * `settle` for a visit this write has just created, open, with this attendance: only an arrived
+   * one can close, so any other is not read again.
+   */
+  async settleCreated(executor: Executor, visitId: number, attendance: number, auth: AuthContext) {
+    if (attendance === ARRIVED) await this.settle(executor, visitId, auth);
   }
 
   /**
