@@ -121,8 +121,9 @@ const RECORD_COLUMNS = [
   'updated_at',
 ] as const;
 
-// A type alias, not an interface: prepared() needs it assignable to Record<string, unknown>.
-export type RecordInsert = {
+/** The record columns an appointment's create or replace sets. */
+// Type aliases, not interfaces: prepared() needs them assignable to Record<string, unknown>.
+export type RecordValues = {
   staff_id: number;
   client_id: number;
   datetime: string;
@@ -139,6 +140,9 @@ export type RecordInsert = {
   custom_color: string;
   record_labels: string;
   custom_fields: string;
+};
+
+export type RecordInsert = RecordValues & {
   location_id: number;
   visit_id: number;
   partner_id: number;

@@ -1,7 +1,7 @@
 import type { Executor } from '../../db/database.js';
 import { nowIso } from '../../lib/time.js';
 import * as q from './visits.queries.js';
-import { recordsWithRefs } from './visits.queries.js';
+import { recordsWithRefs, type RecordValues } from './visits.queries.js';
 
 /** A service line as the services hand it over (money in minor units, the discount in hundredths). */
 export interface LineValues {
@@ -12,25 +12,7 @@ export interface LineValues {
   cost_minor: number;
 }
 
-/** The record columns an appointment's create or replace sets. */
-export interface RecordValues {
-  staff_id: number;
-  client_id: number;
-  datetime: string;
-  starts_at: string;
-  local_date: string;
-  seance_length: number;
-  technical_break_duration: number | null;
-  comment: string;
-  api_id: string;
-  save_if_busy: number;
-  send_sms: number;
-  sms_remain_hours: number | null;
-  email_remain_hours: number | null;
-  custom_color: string;
-  record_labels: string;
-  custom_fields: string;
-}
+export type { RecordValues } from './visits.queries.js';
 
 /** What an appointment list selects; each field narrows it when given. */
 export interface RecordFilter {
