@@ -287,39 +287,38 @@ export const loyaltyTotals = prepared((db, p: { visitIds: number[] }) =>
     .groupBy('visit_id'),
 );
 
-export const insertPayment = prepared(
-  (
-    db,
-    p: {
-      visit_id: number;
-      record_id: number;
-      location_id: number;
-      account_id: number;
-      document_id: number | null;
-      client_id: number;
-      staff_id: number;
-      amount_minor: number;
-      partner_id: number;
-      user_id: number | null;
-      created_at: string;
-    },
-  ) =>
-    db
-      .insertInto('payments')
-      .values({
-        visit_id: p.visit_id,
-        record_id: p.record_id,
-        location_id: p.location_id,
-        account_id: p.account_id,
-        document_id: p.document_id,
-        client_id: p.client_id,
-        staff_id: p.staff_id,
-        amount_minor: p.amount_minor,
-        partner_id: p.partner_id,
-        user_id: p.user_id,
-        created_at: p.created_at,
-      })
-      .returning('id'),
+/** A money payment as stored (a type alias: prepared() needs it assignable to a record). */
+export type PaymentInsert = {
+  visit_id: number;
+  record_id: number;
+  location_id: number;
+  account_id: number;
+  document_id: number | null;
+  client_id: number;
+  staff_id: number;
+  amount_minor: number;
+  partner_id: number;
+  user_id: number | null;
+  created_at: string;
+};
+
+export const insertPayment = prepared((db, p: PaymentInsert) =>
+  db
+    .insertInto('payments')
+    .values({
+      visit_id: p.visit_id,
+      record_id: p.record_id,
+      location_id: p.location_id,
+      account_id: p.account_id,
+      document_id: p.document_id,
+      client_id: p.client_id,
+      staff_id: p.staff_id,
+      amount_minor: p.amount_minor,
+      partner_id: p.partner_id,
+      user_id: p.user_id,
+      created_at: p.created_at,
+    })
+    .returning('id'),
 );
 
 export const insertClosing = prepared(

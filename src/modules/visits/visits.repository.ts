@@ -284,18 +284,7 @@ export class VisitsRepository {
 
   // --- payments -----------------------------------------------------------------------------
 
-  async insertPayment(values: {
-    visit_id: number;
-    record_id: number;
-    location_id: number;
-    account_id: number;
-    document_id: number | null;
-    client_id: number;
-    staff_id: number;
-    amount_minor: number;
-    partner_id: number;
-    user_id: number | null;
-  }): Promise<number> {
+  async insertPayment(values: Omit<q.PaymentInsert, 'created_at'>): Promise<number> {
     const [row] = await q.insertPayment(this.db, { ...values, created_at: nowIso() });
     return row!.id;
   }
