@@ -18,7 +18,7 @@ import type { ErrorObject } from 'ajv';
 /** The keyword of the validation errors this guard adds (the error handler recognises it). */
 export const TEXT_KEYWORD = 'storableText';
 
-export const TEXT_MESSAGE = 'must not contain U+0000 (NUL) or unpaired surrogate characters';
+const TEXT_MESSAGE = 'must not contain U+0000 (NUL) or unpaired surrogate characters';
 
 /** Cheap first look: most strings have none of these code units at all. */
 // eslint-disable-next-line no-control-regex -- U+0000 is exactly what is looked for
@@ -28,7 +28,7 @@ const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff
 
 /** The keyword of the errors for input nested deeper than MAX_DEPTH. */
 export const NESTING_KEYWORD = 'nesting';
-export const MAX_DEPTH = 32;
+const MAX_DEPTH = 32;
 
 function unstorable(text: string): boolean {
   return SUSPECT.test(text) && UNSTORABLE.test(text);

@@ -83,7 +83,7 @@ function parserError(error: Error & { code?: string }, timeouts: Timeouts): AppE
 const seconds = (ms: number) => `${Number((ms / 1000).toFixed(3))} s`;
 
 /** A whole HTTP/1.1 answer carrying the error envelope, for a connection that ends after it. */
-export function rawErrorAnswer(error: AppError): string {
+function rawErrorAnswer(error: AppError): string {
   const { status, body } = errorReply(error);
   const text = JSON.stringify(body);
   return (

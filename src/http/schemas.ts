@@ -15,14 +15,6 @@ export const PathId = (description: string) =>
 export const LocationParams = Type.Object({ location_id: PathId('Location id') });
 export const ChainParams = Type.Object({ chain_id: PathId('Chain id') });
 
-/** SPEC §1 leniency: a JSON number or a numeric string (`"8230"`). Parsed by the service. */
-export const NumberLike = (description: string, example?: unknown) =>
-  Type.Union([Type.Number(), Type.String({ pattern: '^\\s*[-+]?\\d+(\\.\\d+)?\\s*$' })], {
-    description,
-    errorMessage: 'must be a number',
-    ...(example === undefined ? {} : { examples: [example] }),
-  });
-
 /** An id in a body: a positive integer or its string form. */
 export const IdLike = (description: string, example?: unknown) =>
   Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^\\s*[1-9]\\d*\\s*$' })], {

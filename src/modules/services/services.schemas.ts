@@ -109,6 +109,5 @@ export const ServiceListQuery = Type.Object({
 });
 
 export type ServiceWire = Static<typeof ServiceSchema>;
-export type ServiceStaffWire = Static<typeof ServiceStaffSchema>;
 export type ServiceInput = Static<typeof UpdateServiceBody>;
 export type ServiceListInput = Static<typeof ServiceListQuery>;

@@ -153,7 +153,7 @@ export function toVisitWire(
   };
 }
 
-export function toVisitLoyaltyWire(row: LiveLedgerRow): VisitLoyaltyTransactionWire {
+function toVisitLoyaltyWire(row: LiveLedgerRow): VisitLoyaltyTransactionWire {
   return {
     id: row.id,
     status_id: row.status_id,

@@ -24,7 +24,7 @@ export const PercentLike = (description: string) =>
   );
 
 /** A money amount above 0 (at most 2 decimals, up to 10^12), as a JSON number or a decimal string. */
-export const PositiveAmountLike = (description: string) =>
+const PositiveAmountLike = (description: string) =>
   Type.Union(
     [
       Type.Number({ exclusiveMinimum: 0, maximum: MAX_MAJOR }),
@@ -47,7 +47,7 @@ export const AttendanceLike = (description: string) =>
   );
 
 /** One service line of an appointment or a visit (V4, V5, V7). */
-export const ServiceLineBody = Type.Object(
+const ServiceLineBody = Type.Object(
   {
     id: IdLike('Service id: a live service of the location', 1001),
     amount: Type.Optional(PositiveIntLike(10_000, 'Quantity, a whole number from 1; default 1')),
