@@ -180,6 +180,14 @@ describeEachDialect('appointments: create (V4)', (ctx) => {
     expect(read.json().data).toEqual(data);
   });
 
+  it('keeps no schedule: two appointments of one team member at the same time are both created', async () => {
+    const w = await visitWorld(ctx);
+    const first = await createAppointment(ctx, w, { save_if_busy: false });
+    const second = await createAppointment(ctx, w, { save_if_busy: false, client: { phone: uniquePhone() } });
+    expect(second.datetime).toBe(first.datetime);
+    expect(second.visit_id).not.toBe(first.visit_id);
+  });
+
   it('creates the client of a phone new at the location, with the name and email given', async () => {
     const w = await visitWorld(ctx);
     const phone = uniquePhone();
