@@ -1,9 +1,19 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { expect, it } from 'vitest';
-import { DEMO, DEMO_AUTH, DEMO_PARTNER, describeEachDialect } from '../helpers/app.js';
+import { DEMO, DEMO_AUTH, DEMO_PARTNER, describeEachDialect, type TestContext } from '../helpers/app.js';
 
 const login = (ctx: { request: (o: any) => Promise<any> }, body: unknown, authorization = DEMO_PARTNER) =>
   ctx.request({ method: 'POST', url: '/api/v1/auth', headers: { authorization }, payload: body });
+
+/** The login a user was created with (the factory's users log in by it). */
+async function loginOf(ctx: { database: TestContext['database'] }, userId: number): Promise<string> {
+  const row = await ctx.database.db
+    .selectFrom('users')
+    .select('login')
+    .where('id', '=', userId)
+    .executeTakeFirstOrThrow();
+  return row.login;
+}
 
 describeEachDialect('auth matrix', (ctx) => {
   const cardTypes = (authorization?: string, location: number = DEMO.locationId) =>
@@ -136,11 +146,7 @@ describeEachDialect('POST /auth', (ctx) => {
 
   it('throttles after 5 failures for one login within 15 minutes, with Retry-After', async () => {
     const w = await ctx.factory.world();
-    const user = await ctx.database.db
-      .selectFrom('users')
-      .select('login')
-      .where('id', '=', w.user.id)
-      .executeTakeFirstOrThrow();
+    const user = { login: await loginOf(ctx, w.user.id) };
     for (let i = 0; i < 5; i++) {
       expect((await login(ctx, { login: user.login, password: 'wrong' }, w.partnerAuth)).statusCode).toBe(
         401,
@@ -198,11 +204,7 @@ describeEachDialect('POST /auth', (ctx) => {
   it('counts failures per partner token: after 50 at any logins, that token is throttled, others are not', async () => {
     const w = await ctx.factory.world();
     const other = await ctx.factory.world();
-    const user = await ctx.database.db
-      .selectFrom('users')
-      .select('login')
-      .where('id', '=', other.user.id)
-      .executeTakeFirstOrThrow();
+    const user = { login: await loginOf(ctx, other.user.id) };
     // A spray: one guess at each of 50 logins, none of them 5 times.
     for (let i = 0; i < 50; i++) {
       const res = await login(ctx, { login: `spray-${i}@example.com`, password: 'guess' }, w.partnerAuth);
@@ -218,11 +220,7 @@ describeEachDialect('POST /auth', (ctx) => {
 
   it('concurrent guesses at one user: at most 5 reach the password check', async () => {
     const w = await ctx.factory.world();
-    const user = await ctx.database.db
-      .selectFrom('users')
-      .select('login')
-      .where('id', '=', w.user.id)
-      .executeTakeFirstOrThrow();
+    const user = { login: await loginOf(ctx, w.user.id) };
     const answers = await Promise.all(
       Array.from({ length: 20 }, () => login(ctx, { login: user.login, password: 'wrong' }, w.partnerAuth)),
     );
@@ -239,11 +237,7 @@ describeEachDialect('POST /auth', (ctx) => {
 
   it('a locked user gets back in at once when an admin unlocks it or sets a new password', async () => {
     const w = await ctx.factory.world();
-    const user = await ctx.database.db
-      .selectFrom('users')
-      .select('login')
-      .where('id', '=', w.user.id)
-      .executeTakeFirstOrThrow();
+    const user = { login: await loginOf(ctx, w.user.id) };
     const lock = async () => {
       for (let i = 0; i < 5; i++) await login(ctx, { login: user.login, password: 'wrong' }, w.partnerAuth);
       expect(
@@ -375,11 +369,7 @@ describeEachDialect('admin CLI round trip', (ctx) => {
 
   it('user:unlock lets a throttled user log in at once', async () => {
     const w = await ctx.factory.world();
-    const user = await ctx.database.db
-      .selectFrom('users')
-      .select('login')
-      .where('id', '=', w.user.id)
-      .executeTakeFirstOrThrow();
+    const user = { login: await loginOf(ctx, w.user.id) };
     for (let i = 0; i < 5; i++) await login(ctx, { login: user.login, password: 'wrong' }, w.partnerAuth);
     expect(
       (await login(ctx, { login: user.login, password: 'secret-password' }, w.partnerAuth)).statusCode,
