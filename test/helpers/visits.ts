@@ -1,14 +1,13 @@
 import { expect } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import type { TransactionRow } from '../../src/db/schema.js';
-import { CardsRepository } from '../../src/modules/cards/cards.repository.js';
 import { nowIso } from '../../src/lib/time.js';
 import type { TestContext } from './app.js';
 import { uniquePhone } from './factory.js';
 
 /**
- * Arranging visits: the catalogue rows (services, team members, accounts) inserted directly, as the
- * catalogue's own operations (SPEC §6.2 V1–V3) are another branch's, and a world like the demo's
+ * Arranging visits: the catalogue rows (services, team members, accounts) inserted directly (the
+ * catalogue's own operations, SPEC §6.2 V1–V3, have their own tests), and a world like the demo's
  * visit additions (SPEC §6.7): services "Haircut" 1500 and "Coloring" 4000, a team member, the two
  * default accounts, a "Gold" card type with "Cashback 5%" (type 6, percent) and "Loyal discount"
  * (type 4: 0 → 5 %, 10000 → 10 %), and a client holding a Gold card with all figures at zero.
@@ -222,8 +221,9 @@ export async function expectLedgerConsistent(ctx: TestContext): Promise<void> {
 }
 
 /**
- * A card withdrawal inside the visit, as V9 (issue 22) will write it: a type-3 row per item through
- * the guarded balance update. The card gets a manual top-up first to have something to withdraw.
+ * A card withdrawal inside the visit through V9 (`apply_loyalty_card_deduction`): a type-3 row per
+ * item through the guarded balance update. The card gets a manual top-up first to have something to
+ * withdraw.
  */
 export async function withdrawFromCard(
   ctx: TestContext,
@@ -235,30 +235,13 @@ export async function withdrawFromCard(
     amount: minor / 100,
   });
   expect(topUp.statusCode, topUp.body).toBe(200);
-  await ctx.database.db.transaction().execute(async (trx) => {
-    const written = await new CardsRepository(trx).applyLedgerRow({
-      card_id: w.cardId,
-      chain_id: w.chainId,
-      location_id: w.locationId,
-      type_id: 3,
-      amount_minor: minor,
-      balance_effect_minor: -minor,
-      title: '',
-      partner_id: w.partner.id,
-      user_id: w.user.id,
-      program_id: null,
-      referral_program_id: null,
-      visit_id: appointment.visit_id,
-      record_id: appointment.id,
-      item_id: w.haircut,
-      item_type_id: 1,
-      is_discount: 0,
-      is_loyalty_withdraw: 1,
-      status_id: 1,
-      cancels_id: null,
-    });
-    expect(written).toBeDefined();
-  });
+  const withdrawn = await ctx.api(
+    'POST',
+    `/visit/loyalty/apply_card_withdrawal/${w.locationId}/${w.cardId}`,
+    w.auth,
+    { amount: minor / 100, record_id: appointment.id, visit_id: appointment.visit_id },
+  );
+  expect(withdrawn.statusCode, withdrawn.body).toBe(200);
 }
 
 /** A ledger column the tests read, amounts among them. */
